@@ -1,0 +1,41 @@
+# Two commands: `make run` and `make test`. Everything else is optional.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := workshop
+
+.PHONY: run serve test test-pg lint format bench bench-smoke setup vendor clean
+
+$(BIN)/activate: requirements.txt requirements-dev.txt
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $(BIN)/activate
+
+setup: $(BIN)/activate
+	$(BIN)/flask setup
+
+run: setup  ## set up venv, database, demo workshop; serve on http://$(HOST):$(PORT)
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python run.py
+
+serve: setup  ## production server: gunicorn + gevent, one process (docs/deploy.md)
+	$(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
+
+test: $(BIN)/activate  ## the whole suite (SQLite, then PostgreSQL when reachable)
+	$(BIN)/ruff check workshop tests bench
+	$(BIN)/pytest -q
+	$(BIN)/python scripts/pg_available.py && DATABASE_URL=$${PG_TEST_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest -q tests --ignore=tests/e2e || test "$$?" = "3"
+
+lint: $(BIN)/activate
+	$(BIN)/ruff check workshop tests bench
+
+format: $(BIN)/activate
+	$(BIN)/ruff format workshop tests bench
+
+vendor:  ## refresh vendored front-end assets from the npm registry (pinned versions)
+	scripts/vendor.sh
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite* .pytest_cache

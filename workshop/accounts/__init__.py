@@ -1,0 +1,1 @@
+"""Facilitator accounts: login, password hashing, CLI."""

@@ -1,0 +1,72 @@
+"""Configuration from the environment (12-factor); embedded defaults otherwise."""
+
+import os
+import secrets
+from pathlib import Path
+
+
+def load_secret_key(instance_path: str) -> str:
+    """Return SECRET_KEY from the environment, or one generated once into instance/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(instance_path: str) -> dict:
+    """Build the config mapping from environment variables."""
+    default_db = "sqlite:///" + str(Path(instance_path) / "workshop.sqlite")
+    return {
+        "SECRET_KEY": load_secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", default_db),
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "SOCKETIO_ASYNC_MODE": os.environ.get("SOCKETIO_ASYNC_MODE") or None,
+        "CORS_ALLOWED_ORIGINS": _origins(os.environ.get("CORS_ALLOWED_ORIGINS")),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS"),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "workshop@localhost"),
+        "PREFERRED_URL_SCHEME": os.environ.get("PREFERRED_URL_SCHEME", "http"),
+        "SESSION_COOKIE_SECURE": os.environ.get("PREFERRED_URL_SCHEME") == "https",
+        "BEHIND_PROXY": _bool("BEHIND_PROXY"),
+        "MODERATION_WORDS": _words(os.environ.get("MODERATION_WORDS", "")),
+    }
+
+
+def _origins(value):
+    # None lets Flask-SocketIO accept only same-origin requests (its default check).
+    if not value:
+        return None
+    return [o.strip() for o in value.split(",") if o.strip()]
+
+
+def _words(value: str) -> list[str]:
+    return [w.strip().lower() for w in value.split(",") if w.strip()]
+
+
+DEFAULTS = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "MAX_CONTENT_LENGTH": 256 * 1024,
+    "WTF_CSRF_TIME_LIMIT": None,
+    "TALLY_INTERVAL": 0.1,
+    "QUESTION_RATE": (3, 60),
+    "UPVOTE_RATE": (30, 60),
+    "STANCE_MIN_GROUP": 5,
+}

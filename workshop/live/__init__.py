@@ -1,0 +1,1 @@
+"""The live session: join, participants, polls, projector and control screens."""

@@ -1,0 +1,170 @@
+"""The /live Socket.IO namespace: handlers validate, authorise and delegate to the service."""
+
+import logging
+from dataclasses import dataclass
+
+from flask import request, session
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, Namespace, join_room
+
+from ..extensions import db
+from ..planner import service as planner
+from ..planner.models import Workshop
+from ..ratelimit import limit
+from . import rooms, service
+from .models import Participant
+from .service import LiveError
+
+log = logging.getLogger("workshop.live.events")
+ROLES = ("phone", "projector", "control")
+
+
+@dataclass
+class Client:
+    """What the server remembers about one connected socket."""
+
+    role: str
+    workshop_id: int
+    participant_id: int | None = None
+
+
+def error(message: str) -> dict:
+    """The error ack every handler returns for refused input."""
+    return {"ok": False, "error": message}
+
+
+def participant_token(workshop_id: int, auth: dict) -> str | None:
+    """Token from the connect auth (scripts) or the signed participant cookie (browsers)."""
+    token = auth.get("token") if isinstance(auth.get("token"), str) else None
+    return token or (session.get("participants") or {}).get(str(workshop_id))
+
+
+def resolve_client(auth) -> tuple[Workshop, Client, Participant | None]:
+    """Check connect auth and the caller's right to the role; raises ConnectionRefusedError."""
+    auth = auth if isinstance(auth, dict) else {}
+    role, code = auth.get("role", "phone"), auth.get("code")
+    workshop = planner.find_by_code(code) if isinstance(code, str) else None
+    if workshop is None or role not in ROLES:
+        raise ConnectionRefusedError("unknown workshop code or role")
+    participant = None
+    if role == "control" and not workshop.is_facilitator(current_user):
+        raise ConnectionRefusedError("facilitators of this workshop only")
+    if role == "phone":
+        participant = service.participant_by_token(workshop.id, participant_token(workshop.id, auth))
+        if participant is None:
+            raise ConnectionRefusedError("join the workshop first")
+    return workshop, Client(role, workshop.id, participant and participant.id), participant
+
+
+class LiveNamespace(Namespace):
+    """Phones vote, projectors watch, control screens run the session."""
+
+    clients: dict[str, Client] = {}
+
+    def on_connect(self, auth=None):
+        """Authorise, join rooms, send the whole state in one message."""
+        workshop, client, participant = resolve_client(auth)
+        self.clients[request.sid] = client
+        join_room(rooms.everyone(workshop.id))
+        join_room({"phone": rooms.phones, "projector": rooms.screens, "control": rooms.control}[client.role](workshop.id))
+        self.emit("state", service.session_state(workshop, client.role, participant), to=request.sid)
+
+    def on_disconnect(self, reason=None):
+        """Forget the socket."""
+        self.clients.pop(request.sid, None)
+
+    def on_state(self, _data=None):
+        """Resynchronise: the full state as the ack."""
+        client = self.clients.get(request.sid)
+        workshop = db.session.get(Workshop, client.workshop_id) if client else None
+        if workshop is None:
+            return error("not connected to a workshop")
+        participant = db.session.get(Participant, client.participant_id) if client.participant_id else None
+        return {"ok": True, "state": service.session_state(workshop, client.role, participant)}
+
+    def on_vote(self, data=None):
+        """A phone's vote: acknowledged only after it is committed."""
+        client = self.clients.get(request.sid)
+        if client is None or client.role != "phone":
+            return error("only phones can vote")
+        if not isinstance(data, dict):
+            return error("send {poll_id, choice}")
+        if not limit("vote", str(client.participant_id), 30, 10):
+            return error("Too many votes: wait a few seconds.")
+        participant = db.session.get(Participant, client.participant_id)
+        workshop = db.session.get(Workshop, client.workshop_id)
+        try:
+            vote = service.cast_vote(participant, data.get("poll_id"), data.get("choice"), workshop.require_ticket)
+        except LiveError as exc:
+            return error(str(exc))
+        return {"ok": True, "vote": vote}
+
+    def _control(self, data) -> tuple[Workshop | None, dict | None]:
+        # Every control event re-checks the facilitator against the workshop on the server.
+        client = self.clients.get(request.sid)
+        if client is None or client.role != "control":
+            return None, error("facilitators only")
+        workshop = db.session.get(Workshop, client.workshop_id)
+        if workshop is None or not workshop.is_facilitator(current_user):
+            return None, error("facilitators only")
+        if data is not None and not isinstance(data, dict):
+            return None, error("payload must be an object")
+        return workshop, None
+
+    def _poll_action(self, data, action):
+        workshop, refused = self._control(data)
+        if refused:
+            return refused
+        poll_id = (data or {}).get("poll_id")
+        if not isinstance(poll_id, int) or isinstance(poll_id, bool):
+            return error("poll_id must be a number")
+        poll = db.session.get(service.Poll, poll_id)
+        if poll is None or poll.workshop_id != workshop.id:
+            return error("no such poll")
+        try:
+            poll = getattr(service, action)(poll)
+        except LiveError as exc:
+            return error(str(exc))
+        return {"ok": True, "poll": service.poll_payload(poll, full=True)}
+
+    def on_poll_open(self, data=None):
+        """Open (or re-run) a poll."""
+        return self._poll_action(data, "open_poll")
+
+    def on_poll_close(self, data=None):
+        """Close a poll."""
+        return self._poll_action(data, "close_poll")
+
+    def on_poll_reveal(self, data=None):
+        """Reveal results."""
+        return self._poll_action(data, "reveal_poll")
+
+    def on_poll_hide(self, data=None):
+        """Hide results."""
+        return self._poll_action(data, "hide_results")
+
+    def on_poll_reset(self, data=None):
+        """Discard the current run and go back to draft."""
+        return self._poll_action(data, "reset_poll")
+
+    def on_poll_next(self, data=None):
+        """Close the open poll and open the next draft."""
+        workshop, refused = self._control(data)
+        if refused:
+            return refused
+        try:
+            poll = service.next_poll(workshop)
+        except LiveError as exc:
+            return error(str(exc))
+        return {"ok": True, "poll": service.poll_payload(poll, full=True)}
+
+    def on_segment_start(self, data=None):
+        """Start an agenda segment (records the agenda as it ran)."""
+        workshop, refused = self._control(data)
+        if refused:
+            return refused
+        item_id = (data or {}).get("item_id")
+        segment = service.start_segment(workshop, item_id) if isinstance(item_id, int) else None
+        if segment is None:
+            return error("no such agenda segment")
+        return {"ok": True, "segment": segment}

@@ -1,0 +1,30 @@
+"""Join forms."""
+
+from flask_wtf import FlaskForm
+from wtforms import RadioField, StringField, SubmitField
+from wtforms.validators import DataRequired, InputRequired, Length
+
+
+class CodeForm(FlaskForm):
+    """Type the join code shown on the screen."""
+
+    code = StringField("Code on the screen", validators=[DataRequired(message="Type the code shown on the screen."), Length(max=20)])
+    submit = SubmitField("Join")
+
+
+class StanceForm(FlaskForm):
+    """Pick the stance you came with."""
+
+    stance = RadioField("Which side do you come from?", validators=[InputRequired(message="Pick one (or 'Prefer not to say').")])
+    submit = SubmitField("Join the session")
+
+    def set_stances(self, stances: list[str]) -> None:
+        """The workshop's stances plus 'prefer not to say'."""
+        self.stance.choices = [(s, s) for s in stances] + [("", "Prefer not to say")]
+
+
+class TicketForm(FlaskForm):
+    """Bind this phone to a registration."""
+
+    ticket = StringField("Ticket code (from your confirmation email)", validators=[DataRequired(message="Type your ticket code."), Length(max=20)])
+    submit = SubmitField("Use my ticket")

@@ -1,0 +1,137 @@
+"""Participants, polls and votes."""
+
+import enum
+import secrets
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..models import IllegalTransition, StateEnum, utcnow
+
+VERDICTS = ("snog", "marry", "avoid")
+
+
+class Participant(db.Model):
+    """A phone in the room: identified by a signed cookie, no account."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"), index=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: secrets.token_urlsafe(24))
+    stance: Mapped[str | None] = mapped_column(String(80))
+    registration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registration.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    registration = relationship("Registration")
+
+    @property
+    def has_ticket(self) -> bool:
+        """True when bound to a checked-in registration (the voting pass)."""
+        reg = self.registration
+        return reg is not None and reg.checked_in_at is not None
+
+
+class PollKind(str, enum.Enum):
+    """Verdict (one scenario), classic (three items) or plain multiple choice."""
+
+    verdict = "verdict"
+    classic = "classic"
+    choice = "choice"
+
+
+class PollState(StateEnum):
+    """Poll lifecycle: draft -> open -> closed; closed may re-run (open) or reset (draft)."""
+
+    draft = "draft"
+    open = "open"
+    closed = "closed"
+
+    @classmethod
+    def transitions(cls) -> dict:
+        """Legal moves."""
+        return {"draft": ("open",), "open": ("closed", "draft"), "closed": ("open", "draft")}
+
+
+class Poll(db.Model):
+    """A prepared question; votes belong to one run (round) of it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[PollKind] = mapped_column(default=PollKind.verdict)
+    prompt: Mapped[str] = mapped_column(Text)
+    options: Mapped[list] = mapped_column(JSON, default=list)
+    state: Mapped[PollState] = mapped_column(default=PollState.draft)
+    round: Mapped[int] = mapped_column(default=1)
+    show_live: Mapped[bool] = mapped_column(default=False)
+    revealed: Mapped[bool] = mapped_column(default=False)
+    opened_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    workshop = relationship("Workshop")
+
+    def _move(self, target: PollState) -> None:
+        if not self.state.can_become(target):
+            raise IllegalTransition(f"A {self.state.value} poll cannot become {target.value}.")
+        self.state = target
+
+    def open(self) -> None:
+        """Open for votes (first run, or a re-run of a closed poll)."""
+        if self.state == PollState.closed:
+            self.round += 1
+            self.revealed = False
+        self._move(PollState.open)
+        self.opened_at, self.closed_at = utcnow(), None
+
+    def close(self) -> None:
+        """Stop accepting votes."""
+        self._move(PollState.closed)
+        self.closed_at = utcnow()
+
+    def reveal(self) -> None:
+        """Show results to the room; only once the poll has run."""
+        if self.state == PollState.draft:
+            raise IllegalTransition("A draft poll has no results to reveal.")
+        self.revealed = True
+
+    def hide(self) -> None:
+        """Hide results again."""
+        self.revealed = False
+
+    def reset(self) -> None:
+        """Back to draft; the service discards the current round's votes."""
+        self._move(PollState.draft)
+        self.revealed, self.opened_at, self.closed_at = False, None, None
+
+    @property
+    def answers(self) -> list[str]:
+        """The answer keys a voter may choose from."""
+        if self.kind == PollKind.choice:
+            return [str(i) for i in range(len(self.options))]
+        return list(VERDICTS)
+
+    @property
+    def results_visible(self) -> bool:
+        """Whether the room may see results now."""
+        return self.revealed or (self.show_live and self.state != PollState.draft)
+
+
+class Vote(db.Model):
+    """One participant's answer in one run of a poll (changeable while open)."""
+
+    __table_args__ = (
+        UniqueConstraint("poll_id", "round", "participant_id", name="uq_vote_once"),
+        Index("ix_vote_poll_round", "poll_id", "round"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("poll.id", ondelete="CASCADE"))
+    round: Mapped[int] = mapped_column(default=1)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
+    choice: Mapped[str] = mapped_column(String(64))
+    stance: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,337 @@
+"""Live-session operations: polls, participants, votes. The only place that writes and broadcasts them."""
+
+import logging
+
+from flask import abort, url_for
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from .. import pulse
+from ..extensions import db, socketio
+from ..models import IllegalTransition, utcnow
+from ..planner.models import Workshop
+from ..planner.service import current_segment
+from ..planner.service import start_segment as start_agenda_segment
+from ..registration.models import RegistrationStatus
+from ..registration.service import by_ticket
+from . import rooms
+from .models import VERDICTS, Participant, Poll, PollKind, PollState, Vote
+from .tally import tally, vote_count
+
+log = logging.getLogger("workshop.live")
+NS = "/live"
+
+
+class LiveError(ValueError):
+    """A refused live action; the message is shown to the user."""
+
+
+# --- planning -----------------------------------------------------------------------------
+
+def list_polls(workshop: Workshop) -> list[Poll]:
+    """Polls in running order."""
+    return list(db.session.scalars(select(Poll).where(Poll.workshop_id == workshop.id).order_by(Poll.position, Poll.id)))
+
+
+def get_poll(workshop: Workshop, poll_id: int) -> Poll:
+    """A poll of this workshop, or a 404."""
+    poll = db.session.get(Poll, poll_id)
+    return poll if poll and poll.workshop_id == workshop.id else abort(404, description="No such poll.")
+
+
+def create_poll(workshop: Workshop, kind: str, prompt: str, options: list[str], show_live: bool = False) -> Poll:
+    """Prepare a poll at the end of the list."""
+    poll = Poll(workshop_id=workshop.id, kind=PollKind(kind), prompt=prompt, options=options,
+                show_live=show_live, position=len(list_polls(workshop)))
+    db.session.add(poll)
+    db.session.commit()
+    return poll
+
+
+def update_poll(poll: Poll, kind: str, prompt: str, options: list[str], show_live: bool) -> Poll:
+    """Edit a poll; its kind and items are fixed once it has votes."""
+    if poll.state != PollState.draft and (kind != poll.kind.value or options != poll.options):
+        raise LiveError("This poll has run: only the wording and live-results setting can change.")
+    poll.kind, poll.prompt, poll.options, poll.show_live = PollKind(kind), prompt, options, show_live
+    db.session.commit()
+    _broadcast_poll(poll)
+    return poll
+
+
+def delete_poll(poll: Poll) -> None:
+    """Remove a poll and its votes."""
+    db.session.delete(poll)
+    db.session.commit()
+
+
+def move_poll(poll: Poll, offset: int) -> None:
+    """Move a poll up (-1) or down (+1) in the running order."""
+    polls = list_polls(poll.workshop)
+    index = polls.index(poll)
+    target = index + offset
+    if 0 <= target < len(polls):
+        polls[index], polls[target] = polls[target], polls[index]
+        for position, item in enumerate(polls):
+            item.position = position
+        db.session.commit()
+
+
+def copy_polls(source: Workshop, target: Workshop) -> None:
+    """Copy poll wording into another workshop (as drafts, without votes)."""
+    for poll in list_polls(source):
+        db.session.add(Poll(workshop_id=target.id, kind=poll.kind, prompt=poll.prompt,
+                            options=list(poll.options), show_live=poll.show_live, position=poll.position))
+
+
+# --- participants -------------------------------------------------------------------------
+
+def create_participant(workshop: Workshop, stance: str | None) -> Participant:
+    """A new phone in the room with the stance it picked (None: prefer not to say)."""
+    if stance and stance not in workshop.stances:
+        raise LiveError("Pick one of the listed stances.")
+    participant = Participant(workshop_id=workshop.id, stance=stance or None)
+    db.session.add(participant)
+    db.session.commit()
+    return participant
+
+
+def participant_by_token(workshop_id: int, token: str | None) -> Participant | None:
+    """The participant for a cookie/token, only within its own workshop."""
+    if not token or not isinstance(token, str) or len(token) > 64:
+        return None
+    participant = db.session.scalar(select(Participant).where(Participant.token == token))
+    return participant if participant and participant.workshop_id == workshop_id else None
+
+
+def bind_ticket(workshop: Workshop, code: str) -> Participant:
+    """Bind a phone to a registration: stance from registration, check-in counts as present."""
+    registration = by_ticket(code)
+    if registration is None or registration.workshop_id != workshop.id:
+        raise LiveError("We could not find that ticket code for this workshop.")
+    if registration.status != RegistrationStatus.confirmed:
+        raise LiveError("That ticket is not a confirmed place.")
+    participant = db.session.scalar(select(Participant).where(Participant.registration_id == registration.id))
+    if participant is None:
+        participant = Participant(workshop_id=workshop.id, registration_id=registration.id, stance=registration.stance)
+        db.session.add(participant)
+    if registration.checked_in_at is None:
+        registration.checked_in_at = utcnow()  # the phone in the room is proof of presence
+    db.session.commit()
+    log.info("ticket bound participant=%s", participant.id)
+    return participant
+
+
+def join_url(workshop: Workshop) -> str:
+    """The short URL the projector's QR code encodes."""
+    return url_for("live.join_code", code=workshop.join_code, _external=True)
+
+
+# --- lifecycle ----------------------------------------------------------------------------
+
+def _transition(poll: Poll, action: str) -> Poll:
+    try:
+        getattr(poll, action)()
+    except IllegalTransition as exc:
+        db.session.rollback()
+        raise LiveError(str(exc)) from None
+    db.session.commit()
+    log.info("poll %s workshop=%s poll=%s round=%s", action, poll.workshop_id, poll.id, poll.round)
+    _broadcast_poll(poll)
+    return poll
+
+
+def open_poll(poll: Poll) -> Poll:
+    """Open a poll (a closed one re-runs as a new round); any other open poll closes first."""
+    for other in list_polls(poll.workshop):
+        if other.state == PollState.open and other.id != poll.id:
+            _transition(other, "close")
+    return _transition(poll, "open")
+
+
+def close_poll(poll: Poll) -> Poll:
+    """Stop taking votes."""
+    return _transition(poll, "close")
+
+
+def reveal_poll(poll: Poll) -> Poll:
+    """Show results to the room."""
+    return _transition(poll, "reveal")
+
+
+def hide_results(poll: Poll) -> Poll:
+    """Hide results from the room again."""
+    return _transition(poll, "hide")
+
+
+def reset_poll(poll: Poll) -> Poll:
+    """Discard the current run's votes and return the poll to draft."""
+    db.session.execute(delete(Vote).where(Vote.poll_id == poll.id, Vote.round == poll.round))
+    return _transition(poll, "reset")
+
+
+def next_poll(workshop: Workshop) -> Poll | None:
+    """Close the open poll and open the next draft one in running order."""
+    polls = list_polls(workshop)
+    current = current_poll(workshop)
+    start = polls.index(current) + 1 if current else 0
+    upcoming = next((p for p in polls[start:] if p.state == PollState.draft), None)
+    if upcoming is None:
+        raise LiveError("There is no further poll in draft.")
+    return open_poll(upcoming)
+
+
+def current_poll(workshop: Workshop) -> Poll | None:
+    """The open poll, else the one run most recently."""
+    ran = [p for p in list_polls(workshop) if p.state != PollState.draft and p.opened_at]
+    opened = [p for p in ran if p.state == PollState.open]
+    pool = opened or ran
+    return max(pool, key=lambda p: p.opened_at) if pool else None
+
+
+# --- voting -------------------------------------------------------------------------------
+
+def validate_choice(poll: Poll, choice) -> str:
+    """Normalise a choice; classic polls take a list assigning snog/marry/avoid to distinct items."""
+    if poll.kind == PollKind.classic:
+        if not isinstance(choice, list) or len(choice) != len(poll.options) or sorted(map(str, choice)) != sorted(VERDICTS):
+            raise LiveError("Give each item a different answer: one Snog, one Marry, one Avoid.")
+        return ",".join(choice)
+    if not isinstance(choice, str) or choice not in poll.answers:
+        raise LiveError("That is not one of this poll's answers.")
+    return choice
+
+
+def cast_vote(participant: Participant, poll_id, choice, require_ticket: bool = False) -> dict:
+    """Record (or change) a vote; returns only after it is committed."""
+    poll = db.session.get(Poll, poll_id) if isinstance(poll_id, int) and not isinstance(poll_id, bool) else None
+    if poll is None or poll.workshop_id != participant.workshop_id:
+        raise LiveError("That poll does not exist.")
+    if poll.state != PollState.open:
+        raise LiveError("Voting is closed for this poll.")
+    if require_ticket and not participant.has_ticket:
+        raise LiveError("This poll needs a voting pass: bind your phone to your checked-in ticket.")
+    value = validate_choice(poll, choice)
+    _upsert_vote(poll, participant, value)
+    db.session.commit()
+    pulse.mark("tally", poll.id)
+    pulse.mark("tally_phones", poll.id)
+    return {"poll_id": poll.id, "round": poll.round, "choice": choice}
+
+
+def _upsert_vote(poll: Poll, participant: Participant, value: str) -> None:
+    # One statement, race-free: the unique constraint makes a second vote a change, not a duplicate.
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    now = utcnow()
+    stmt = insert(Vote).values(poll_id=poll.id, round=poll.round, participant_id=participant.id,
+                               choice=value, stance=participant.stance, created_at=now, updated_at=now)
+    stmt = stmt.on_conflict_do_update(index_elements=["poll_id", "round", "participant_id"],
+                                      set_={"choice": value, "updated_at": now})
+    db.session.execute(stmt)
+
+
+def my_vote(poll: Poll | None, participant: Participant | None):
+    """The participant's choice in the poll's current run, in the form it was sent."""
+    if poll is None or participant is None:
+        return None
+    choice = db.session.scalar(select(Vote.choice).where(
+        Vote.poll_id == poll.id, Vote.round == poll.round, Vote.participant_id == participant.id))
+    if choice is None:
+        return None
+    return choice.split(",") if poll.kind == PollKind.classic else choice
+
+
+# --- payloads and broadcasts --------------------------------------------------------------
+
+def poll_payload(poll: Poll, full: bool = False) -> dict:
+    """A poll as clients see it; results only when visible (or for the control screen)."""
+    from flask import current_app
+
+    payload = {
+        "id": poll.id, "kind": poll.kind.value, "prompt": poll.prompt, "options": list(poll.options),
+        "answers": poll.answers, "state": poll.state.value, "round": poll.round,
+        "show_live": poll.show_live, "revealed": poll.revealed, "results_visible": poll.results_visible,
+        "position": poll.position,
+    }
+    if full or poll.results_visible:
+        payload["results"] = tally(poll, min_group=current_app.config["STANCE_MIN_GROUP"])
+        payload["total"] = payload["results"]["total"]
+    else:
+        payload["total"] = vote_count(poll.id, poll.round)
+    return payload
+
+
+def segment_payload(workshop: Workshop) -> dict | None:
+    """The running agenda segment with its planned length."""
+    item = current_segment(workshop)
+    if item is None:
+        return None
+    return {"id": item.id, "title": item.title, "kind": item.kind.value, "minutes": item.minutes,
+            "started_at": item.started_at.isoformat() + "Z"}
+
+
+def workshop_payload(workshop: Workshop) -> dict:
+    """Public facts about the workshop for live screens."""
+    return {"id": workshop.id, "title": workshop.title, "code": workshop.join_code, "join_url": join_url(workshop),
+            "stances": list(workshop.stances), "allow_names": workshop.allow_names,
+            "moderation": workshop.moderation.value, "require_ticket": workshop.require_ticket}
+
+
+def session_state(workshop: Workshop, role: str, participant: Participant | None = None) -> dict:
+    """Everything a (re)connecting client needs, in one message."""
+    poll = current_poll(workshop)
+    full = role == "control"
+    state = {
+        "role": role, "workshop": workshop_payload(workshop), "segment": segment_payload(workshop),
+        "poll": poll_payload(poll, full=full) if poll else None,
+    }
+    if participant is not None:
+        state["me"] = {"participant_id": participant.id, "stance": participant.stance,
+                       "has_ticket": participant.has_ticket}
+        state["my_vote"] = my_vote(poll, participant)
+    if full:
+        state["polls"] = [poll_payload(p, full=True) for p in list_polls(workshop)]
+        state["agenda"] = [{"id": i.id, "title": i.title, "kind": i.kind.value, "minutes": i.minutes,
+                            "started_at": i.started_at and i.started_at.isoformat() + "Z",
+                            "ended_at": i.ended_at and i.ended_at.isoformat() + "Z"} for i in workshop.agenda]
+        state["participants"] = db.session.query(Participant).filter_by(workshop_id=workshop.id).count()
+    return state
+
+
+def _broadcast_poll(poll: Poll) -> None:
+    public = poll_payload(poll)
+    socketio.emit("poll_state", public, to=rooms.phones(poll.workshop_id), namespace=NS)
+    socketio.emit("poll_state", public, to=rooms.screens(poll.workshop_id), namespace=NS)
+    socketio.emit("poll_state", poll_payload(poll, full=True), to=rooms.control(poll.workshop_id), namespace=NS)
+
+
+def start_segment(workshop: Workshop, item_id: int) -> dict | None:
+    """Start an agenda segment now and tell every screen; None for an unknown segment."""
+    if start_agenda_segment(workshop, item_id) is None:
+        return None
+    segment = segment_payload(workshop)
+    socketio.emit("segment", segment, to=rooms.everyone(workshop.id), namespace=NS)
+    return segment
+
+
+def _tally_message(poll: Poll, full: bool) -> dict:
+    payload = poll_payload(poll, full=full)
+    keys = ("id", "round", "state", "total", "results", "results_visible")
+    return {k: payload[k] for k in keys if k in payload}
+
+
+@pulse.on_flush("tally")
+def _flush_tallies(poll_ids: set) -> None:
+    # Projector and control: up to 10 Hz, one aggregate query per dirty poll.
+    for poll in db.session.scalars(select(Poll).where(Poll.id.in_(poll_ids))):
+        full = _tally_message(poll, full=True)
+        public = full if poll.results_visible else {k: v for k, v in full.items() if k != "results"}
+        socketio.emit("poll_tally", public, to=rooms.screens(poll.workshop_id), namespace=NS)
+        socketio.emit("poll_tally", full, to=rooms.control(poll.workshop_id), namespace=NS)
+
+
+@pulse.on_flush("tally_phones", every=10)
+def _flush_phone_tallies(poll_ids: set) -> None:
+    # Phones: at most once a second - the room does not need 10 Hz and it is the big fan-out.
+    for poll in db.session.scalars(select(Poll).where(Poll.id.in_(poll_ids))):
+        socketio.emit("poll_tally", _tally_message(poll, full=False), to=rooms.phones(poll.workshop_id), namespace=NS)

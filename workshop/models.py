@@ -1,0 +1,26 @@
+"""Shared model helpers: UTC timestamps and a state-machine base."""
+
+import enum
+from datetime import UTC, datetime
+
+
+def utcnow() -> datetime:
+    """Naive UTC now: every timestamp in the database is naive UTC."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class IllegalTransition(ValueError):
+    """Raised when a state change is not allowed from the current state."""
+
+
+class StateEnum(str, enum.Enum):
+    """A str enum whose members list the states they may move to."""
+
+    def can_become(self, target: "StateEnum") -> bool:
+        """True when ``target`` is a legal next state."""
+        return target.value in self.transitions().get(self.value, ())
+
+    @classmethod
+    def transitions(cls) -> dict:
+        """Mapping of state value to the values it may move to."""
+        raise NotImplementedError

@@ -1,0 +1,1 @@
+"""Workshops, their agenda (run of show), polls prepared ahead and co-facilitators."""

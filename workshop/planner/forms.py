@@ -1,0 +1,124 @@
+"""Planner forms: workshop details, agenda segments, polls, co-facilitators."""
+
+import re
+from zoneinfo import available_timezones
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
+
+from ..live.models import PollKind
+from .models import Moderation, SegmentKind
+
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+class WorkshopForm(FlaskForm):
+    """Create or edit a workshop; times are entered in the workshop's zone."""
+
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    slug = StringField(
+        "Web address (slug)",
+        validators=[DataRequired(), Length(max=80), Regexp(SLUG, message="Use lower-case letters, digits and dashes.")],
+    )
+    description = TextAreaField("Description", validators=[Length(max=5000)])
+    venue = StringField("Venue", validators=[Length(max=300)])
+    timezone = StringField("Time zone", default="Europe/London", validators=[DataRequired(), Length(max=64)])
+    starts_at = DateTimeLocalField("Starts", format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    ends_at = DateTimeLocalField("Ends", format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    capacity = IntegerField("Capacity", default=30, validators=[DataRequired(), NumberRange(1, 100_000)])
+    registration_opens_at = DateTimeLocalField("Registration opens", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    registration_closes_at = DateTimeLocalField("Registration closes", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    join_code = StringField(
+        "Join code",
+        validators=[DataRequired(), Length(4, 12), Regexp(r"^[A-Za-z0-9]+$", message="Letters and digits only.")],
+    )
+    stances = TextAreaField("Stances (one per line)", validators=[DataRequired(), Length(max=2000)])
+    allow_names = BooleanField("Allow names on questions")
+    moderation = SelectField(
+        "New questions",
+        choices=[(Moderation.post.value, "Post straight to the wall"), (Moderation.queue.value, "Hold for approval")],
+    )
+    require_ticket = BooleanField("Voting pass: only checked-in attendees with a ticket-bound phone vote")
+    submit = SubmitField("Save workshop")
+
+    def validate_timezone(self, field):
+        """Must be an IANA zone name."""
+        if field.data not in available_timezones():
+            raise ValidationError("Unknown time zone; use a name like Europe/London.")
+
+    def validate_ends_at(self, field):
+        """Ends after it starts."""
+        if self.starts_at.data and field.data and field.data <= self.starts_at.data:
+            raise ValidationError("The end must be after the start.")
+
+    def validate_stances(self, field):
+        """Two to eight distinct, short stances."""
+        items = stance_list(field.data)
+        if not 2 <= len(items) <= 8:
+            raise ValidationError("Give between two and eight stances, one per line.")
+        if any(len(s) > 80 for s in items):
+            raise ValidationError("Keep each stance under 80 characters.")
+
+
+def stance_list(text: str) -> list[str]:
+    """Split the stances textarea into a de-duplicated list."""
+    seen = []
+    for line in re.split(r"[\r\n]+", text or ""):
+        if line.strip() and line.strip() not in seen:
+            seen.append(line.strip())
+    return seen
+
+
+class AgendaItemForm(FlaskForm):
+    """One segment of the run of show."""
+
+    title = StringField("Segment", validators=[DataRequired(), Length(max=200)])
+    kind = SelectField("Kind", choices=[(k.name, k.label) for k in SegmentKind])
+    minutes = IntegerField("Minutes", default=10, validators=[DataRequired(), NumberRange(1, 600)])
+    submit = SubmitField("Add segment")
+
+
+class PollForm(FlaskForm):
+    """A poll prepared ahead of the session."""
+
+    kind = SelectField(
+        "Kind",
+        choices=[
+            (PollKind.verdict.value, "Verdict: one scenario, Snog / Marry / Avoid"),
+            (PollKind.classic.value, "Classic: three items, assign Snog, Marry and Avoid"),
+            (PollKind.choice.value, "Multiple choice (2-6 options)"),
+        ],
+    )
+    prompt = TextAreaField("Prompt", validators=[DataRequired(), Length(max=500)])
+    options = TextAreaField("Items or options (one per line)", validators=[Length(max=2000)])
+    show_live = BooleanField("Show results live while voting (otherwise reveal when ready)")
+    submit = SubmitField("Save poll")
+
+    def validate_options(self, field):
+        """Classic polls take exactly three items; multiple choice 2-6 options."""
+        items = stance_list(field.data)
+        if self.kind.data == PollKind.classic.value and len(items) != 3:
+            raise ValidationError("A classic poll needs exactly three items, one per line.")
+        if self.kind.data == PollKind.choice.value and not 2 <= len(items) <= 6:
+            raise ValidationError("A multiple-choice poll needs between two and six options.")
+        if any(len(i) > 120 for i in items):
+            raise ValidationError("Keep each item under 120 characters.")
+
+
+class CoFacilitatorForm(FlaskForm):
+    """Add a co-facilitator by email (an account is created if needed)."""
+
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    password = StringField("Initial password (new accounts only)", validators=[Optional(), Length(8, 200)])
+    submit = SubmitField("Add co-facilitator")

@@ -1,0 +1,1 @@
+"""The question wall: ask, upvote, moderate, project."""

@@ -1,0 +1,7 @@
+"""The /questions Socket.IO namespace."""
+
+from flask_socketio import Namespace
+
+
+class QuestionsNamespace(Namespace):
+    """Ask, upvote and moderate questions."""

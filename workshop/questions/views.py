@@ -1,0 +1,5 @@
+"""Question wall pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("questions", __name__)

@@ -1,0 +1,58 @@
+"""Fixed-window rate limits shared by HTTP views and socket events.
+
+Counts live in Redis when ``REDIS_URL`` is set (shared by every process), in memory otherwise.
+"""
+
+import threading
+import time
+
+from flask import current_app
+
+_lock = threading.Lock()
+_memory: dict[str, tuple[int, float]] = {}
+_clients: dict[str, object] = {}
+
+
+def limit(scope: str, key: str, count: int, seconds: int) -> bool:
+    """Record one hit; False when ``key`` exceeded ``count`` hits in the window."""
+    if current_app.config.get("RATELIMIT_ENABLED", True) is False:
+        return True
+    name = f"rl:{scope}:{key}:{int(time.time() // seconds)}"
+    url = current_app.config.get("REDIS_URL")
+    hits = _redis_hit(url, name, seconds) if url else _memory_hit(name, seconds)
+    return hits <= count
+
+
+def _memory_hit(name: str, seconds: int) -> int:
+    now = time.monotonic()
+    with _lock:
+        hits, expires = _memory.get(name, (0, now + seconds))
+        if expires < now:
+            hits, expires = 0, now + seconds
+        _memory[name] = (hits + 1, expires)
+        if len(_memory) > 50_000:
+            _sweep(now)
+        return hits + 1
+
+
+def _sweep(now: float) -> None:
+    for name in [n for n, (_, exp) in _memory.items() if exp < now]:
+        del _memory[name]
+
+
+def _redis_hit(url: str, name: str, seconds: int) -> int:
+    client = redis_client(url)
+    pipe = client.pipeline()
+    pipe.incr(name)
+    pipe.expire(name, seconds + 1)
+    return pipe.execute()[0]
+
+
+def redis_client(url: str):
+    """One bounded-pool Redis client per URL (unbounded pools storm under gevent)."""
+    if url not in _clients:
+        import redis
+
+        pool = redis.BlockingConnectionPool.from_url(url, max_connections=32, timeout=5)
+        _clients[url] = redis.Redis(connection_pool=pool)
+    return _clients[url]

@@ -1,0 +1,1 @@
+"""Public registration: capacity, waitlist, tickets, cancel link, door check-in."""

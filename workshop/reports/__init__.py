@@ -1,0 +1,1 @@
+"""After the session: report, charts and exports."""

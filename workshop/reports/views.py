@@ -1,0 +1,5 @@
+"""Report pages and exports."""
+
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__)

@@ -1,0 +1,27 @@
+"""Home page and health check."""
+
+from flask import Blueprint, render_template
+from sqlalchemy import select, text
+
+from .extensions import db
+from .models import utcnow
+from .planner.models import Workshop
+
+bp = Blueprint("core", __name__)
+
+
+@bp.route("/")
+def index():
+    """Upcoming workshops and the join box."""
+    workshops = db.session.scalars(select(Workshop).where(Workshop.ends_at >= utcnow()).order_by(Workshop.starts_at)).all()
+    return render_template("index.html", workshops=workshops)
+
+
+@bp.route("/healthz")
+def healthz():
+    """200 with {"status": "ok"} once the database answers."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any database failure means unhealthy
+        return {"status": "error", "database": "unreachable"}, 503
+    return {"status": "ok"}
