@@ -33,7 +33,7 @@ class Registration(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(120))
-    email: Mapped[str] = mapped_column(String(254))
+    email: Mapped[str | None] = mapped_column(String(254))  # None once purged (retention)
     organisation: Mapped[str] = mapped_column(String(200), default="")
     stance: Mapped[str | None] = mapped_column(String(80))
     needs: Mapped[str] = mapped_column(Text, default="")
