@@ -67,7 +67,7 @@ class LiveNamespace(Namespace):
         self.clients[request.sid] = client
         join_room(rooms.everyone(workshop.id))
         join_room({"phone": rooms.phones, "projector": rooms.screens, "control": rooms.control}[client.role](workshop.id))
-        self.emit("state", service.session_state(workshop, client.role, participant), to=request.sid)
+        self.emit("state", service.session_state(workshop, client.role, participant), room=request.sid)
 
     def on_disconnect(self, reason=None):
         """Forget the socket."""
