@@ -73,7 +73,7 @@
   function renderResults(container, poll, results) {
     container.textContent = "";
     if (!results) return;
-    container.appendChild(el("h3", { text: "Results · " + results.total + " votes" }));
+    container.appendChild(el("h3", { text: "Results · " + results.total + (results.total === 1 ? " vote" : " votes") }));
     container.appendChild(counts(poll, results.counts, results.total));
     var split = el("div", { className: "split" });
     var hidden = 0;
