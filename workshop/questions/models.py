@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import utcnow
 
 
-class QuestionStatus(str, enum.Enum):
+class QuestionStatus(str, enum.Enum):  # noqa: UP042 - str() must stay the member name
     """pending (held for moderation), live (on the wall), answered, dismissed, merged."""
 
     pending = "pending"

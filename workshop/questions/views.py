@@ -1,5 +1,16 @@
-"""Question wall pages."""
+"""Question wall pages: the CSV export for facilitators."""
 
 from flask import Blueprint
 
+from ..auth import facilitator_required
+from ..exports import csv_response
+from . import service
+
 bp = Blueprint("questions", __name__)
+
+
+@bp.route("/planner/<slug>/questions.csv")
+@facilitator_required
+def export(workshop):
+    """Every question with votes, stance mix and status (formulas neutralised, text as text)."""
+    return csv_response(f"questions-{workshop.slug}.csv", service.EXPORT_HEADER, service.export_rows(workshop))
