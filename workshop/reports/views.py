@@ -1,5 +1,95 @@
 """Report pages and exports."""
 
-from flask import Blueprint
+import json
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+
+from ..auth import facilitator_required
+from ..exports import csv_response
+from . import service, transfer
+from .charts import report_charts
 
 bp = Blueprint("reports", __name__)
+
+
+def _render(workshop, shared: bool):
+    report = service.build_report(workshop)
+    return render_template("reports/report.html", workshop=workshop, report=report,
+                           charts=report_charts(report), shared=shared)
+
+
+@bp.route("/planner/<slug>/report")
+@facilitator_required
+def report(workshop):
+    """The after-session report, with sharing, exports and the retention button."""
+    return _render(workshop, shared=False)
+
+
+@bp.route("/report/<token>")
+def shared(token):
+    """The report at its secret link: aggregates only, no login."""
+    workshop = service.workshop_by_report_token(token)
+    if workshop is None:
+        abort(404, description="This report link is not valid (it may have been withdrawn).")
+    response = Response(_render(workshop, shared=True))
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@bp.route("/planner/<slug>/report/share", methods=["POST"])
+@facilitator_required
+def share(workshop):
+    """Publish the report at a new secret link, or withdraw it."""
+    if request.form.get("action") == "unshare":
+        service.unshare_report(workshop)
+        flash("The shared link no longer works.", "success")
+    else:
+        service.share_report(workshop)
+        flash("The report is shared at a new secret link (any older link stops working).", "success")
+    return redirect(url_for("reports.report", slug=workshop.slug))
+
+
+@bp.route("/planner/<slug>/report/purge", methods=["POST"])
+@facilitator_required
+def purge(workshop):
+    """Erase personal data after the event; the aggregates stay."""
+    if request.form.get("confirm") != "yes":
+        flash("Tick the box to confirm: erasing personal data cannot be undone.", "error")
+    else:
+        done = service.purge_personal_data(workshop)
+        flash(f"Personal data erased from {done['registrations']} registrations and {done['questions']} questions. "
+              "The figures below are unchanged.", "success")
+    return redirect(url_for("reports.report", slug=workshop.slug))
+
+
+@bp.route("/planner/<slug>/report/votes.csv")
+@facilitator_required
+def votes_csv(workshop):
+    """Votes aggregated per poll, run, stance and answer (stance groups under the minimum are hidden)."""
+    header = ["poll", "prompt", "kind", "round", "stance", "item", "answer", "votes"]
+    return csv_response(f"{workshop.slug}-votes.csv", header, _vote_rows(service.polls_report(workshop)))
+
+
+def _vote_rows(polls):
+    for poll in polls:
+        items = poll["options"] if poll["kind"] == "classic" else [""]
+        for run in poll["rounds"]:
+            groups = [{"stance": "All", "counts": run["counts"]}, *run["by_stance"]]
+            for group in groups:
+                base = [poll["position"] + 1, poll["prompt"], poll["kind"], run["round"], group["stance"]]
+                if group.get("hidden"):
+                    yield [*base, "", f"(hidden: fewer than {run['min_group']} votes)", ""]
+                    continue
+                for i, item in enumerate(items):
+                    counts = group["counts"][i] if poll["kind"] == "classic" else group["counts"]
+                    for key, n in counts.items():
+                        yield [*base, item, poll["labels"].get(key, key), n]
+
+
+@bp.route("/planner/<slug>/report/workshop.json")
+@facilitator_required
+def workshop_json(workshop):
+    """The whole workshop as one JSON file (docs/export-format.md); loads back with import-workshop."""
+    body = json.dumps(transfer.export_workshop(workshop), indent=2, ensure_ascii=False)
+    return Response(body, mimetype="application/json",
+                    headers={"Content-Disposition": f"attachment; filename={workshop.slug}.json"})

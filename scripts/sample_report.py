@@ -1,0 +1,164 @@
+"""Render docs/sample-report.pdf: the demo workshop with a simulated session, printed by Chromium.
+
+    .venv/bin/python scripts/sample_report.py [docs/sample-report.pdf]
+
+Everything goes through the service layer (registrations, check-in, phones, polls, votes) on a throwaway
+SQLite database; questions and segment times are written directly (simulated clock).
+"""
+
+import random
+import sys
+import tempfile
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import select  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
+
+from workshop import create_app  # noqa: E402
+from workshop.accounts.service import save_facilitator  # noqa: E402
+from workshop.demo import seed_demo  # noqa: E402
+from workshop.extensions import db  # noqa: E402
+from workshop.live import service as live  # noqa: E402
+from workshop.live.models import Vote  # noqa: E402
+from workshop.planner.service import get_workshop  # noqa: E402
+from workshop.questions.models import Question, QuestionStatus, Upvote  # noqa: E402
+from workshop.registration import service as registration  # noqa: E402
+from workshop.reports import service as reports  # noqa: E402
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+# Leaning of each stance: weights for snog / marry / avoid.
+LEANING = {"Corporate / public sector": (5, 2, 4), "Activist / campaigner": (4, 1, 6), "Both": (6, 3, 2),
+           "Neither": (3, 2, 3), None: (3, 1, 3)}
+QUESTIONS = [
+    ("How do you handle a campaign that turns abusive on Twitter?", "answered", 14),
+    ("Should clinicians ever reply to complaints in public?", "answered", 11),
+    ("Who owns the relationship when the comms lead leaves?", "live", 9),
+    ("Can a Trust fund a campaign group and still be challenged by it?", "answered", 8),
+    ("What does 'marry' look like in practice - joint accounts?", "live", 5),
+    ("Is Patient Opinion more useful than Twitter?", "live", 3),
+    ("Buy our followers!", "dismissed:off-topic", 0),
+    ("Same as the abusive-campaign question", "dismissed:duplicate", 0),
+    ("You are all sell-outs", "dismissed:abusive", 0),
+]
+
+
+def simulate(app, rng: random.Random) -> str:
+    """Run the demo session with ~50 people; returns the workshop slug."""
+    with app.test_request_context():
+        host = save_facilitator("host@example.org", "demo-password-1", "Host")
+        co = save_facilitator("markoneinfour@example.org", "demo-password-2", "Mark (co-host)")
+        workshop = seed_demo([host, co])
+        stances = [*workshop.stances, None]
+        people = []
+        for n in range(64):
+            stance = rng.choices(stances, weights=(10, 9, 4, 2, 1))[0]
+            reg = registration.register_attendee(workshop, {"name": f"Attendee {n}", "email": f"a{n}@example.org",
+                                                            "organisation": "Org", "stance": stance, "needs": ""})
+            people.append(reg)
+        for reg in people[:3]:
+            registration.cancel_registration(reg)
+        phones = []
+        for reg in people[3:]:
+            if reg.is_confirmed and rng.random() < 0.8:
+                registration.check_in(reg)
+                if rng.random() < 0.85:
+                    phones.append(live.bind_ticket(workshop, reg.ticket_code))
+        phones += [live.create_participant(workshop, rng.choice(stances)) for _ in range(4)]
+        polls = live.list_polls(workshop)
+        for poll in polls:
+            _run(poll, phones, rng, shift=False)
+        _run(polls[0], phones, rng, shift=True)  # the re-run: has anyone changed their mind?
+        _questions(workshop, phones, rng)
+        _agenda(workshop, rng)
+        return workshop.slug
+
+
+def _run(poll, phones, rng, shift: bool) -> None:
+    earlier = {v.participant_id: v.choice for v in db.session.scalars(select(Vote).where(Vote.poll_id == poll.id))}
+    live.open_poll(poll)
+    for phone in phones:
+        if rng.random() < 0.1:
+            continue
+        weights = LEANING[phone.stance]
+        if shift and phone.id in earlier and rng.random() < 0.7:
+            live.cast_vote(phone, poll.id, earlier[phone.id])  # most people stick to their answer
+            continue
+        if shift:
+            weights = (weights[0] + 4, weights[1], max(weights[2] - 2, 1))
+        if poll.kind.value == "classic":
+            choice = rng.sample(["snog", "marry", "avoid"], 3)
+        elif poll.kind.value == "choice":
+            choice = str(rng.choices(range(len(poll.options)), weights=(5, 3, 2, 1))[0])
+        else:
+            choice = rng.choices(["snog", "marry", "avoid"], weights=weights)[0]
+        live.cast_vote(phone, poll.id, choice)
+    live.close_poll(poll)
+    live.reveal_poll(poll)
+
+
+def _questions(workshop, phones, rng) -> None:
+    for text, outcome, votes in QUESTIONS:
+        asker = rng.choice(phones)
+        status, _, reason = outcome.partition(":")
+        q = Question(workshop_id=workshop.id, participant_id=asker.id, text=text, stance=asker.stance,
+                     status=QuestionStatus(status), dismiss_reason=reason or None)
+        db.session.add(q)
+        db.session.flush()
+        for phone in rng.sample([p for p in phones if p.id != asker.id], votes):
+            db.session.add(Upvote(question_id=q.id, participant_id=phone.id, stance=phone.stance))
+    db.session.commit()
+
+
+def _agenda(workshop, rng) -> None:
+    clock = workshop.starts_at + timedelta(minutes=4)  # started four minutes late
+    for item in workshop.agenda:
+        item.started_at = clock
+        clock += timedelta(minutes=item.minutes + rng.randint(-3, 5))
+        item.ended_at = clock
+    db.session.commit()
+
+
+def print_pdf(url: str, target: str) -> None:
+    """Print a page to PDF with Debian's Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(url)
+        page.emulate_media(media="print")
+        page.pdf(path=target, format="A4", print_background=True, display_header_footer=True,
+                 header_template="<span></span>",
+                 footer_template='<div style="font-size:8px;width:100%;text-align:center">'
+                                 '<span class="pageNumber"></span> / <span class="totalPages"></span></div>',
+                 margin={"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"})
+        browser.close()
+
+
+def main(target: str) -> None:
+    """Simulate, share the report, print it."""
+    tmp = tempfile.mkdtemp()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/sample.sqlite", "SECRET_KEY": "sample",
+                      "SOCKETIO_ASYNC_MODE": "threading", "LIVE_PULSE": False, "RATELIMIT_ENABLED": False,
+                      "MAIL_SERVER": None, "REDIS_URL": None})
+    with app.app_context():
+        db.create_all()
+        slug = simulate(app, random.Random(28))
+        token = reports.share_report(get_workshop(slug))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        print_pdf(f"http://127.0.0.1:{server.server_port}/report/{token}", target)
+    finally:
+        server.shutdown()
+    print(f"Wrote {target}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "docs/sample-report.pdf")

@@ -1,0 +1,259 @@
+"""Server-rendered SVG charts, readable in black and white: every series has a pattern and a text label.
+
+No JavaScript and no inline CSS (the CSP forbids it): only SVG presentation attributes. Each chart scales
+to its container through its viewBox, so it never overflows a printed page.
+"""
+
+from markupsafe import Markup, escape
+
+WIDTH = 640
+LABEL_W = 180
+VALUE_W = 92
+ROW_H = 28
+BAR_H = 18
+FONT = 'font-family="system-ui, sans-serif" font-size="13"'
+
+# (name, light background, dark stroke): distinct textures first, colours second.
+PATTERNS = [
+    ("diagonal", "#f4c9dc", "#8a0f47"),
+    ("dots", "#ddd0f0", "#4a2180"),
+    ("cross", "#cfe5e7", "#15484d"),
+    ("horizontal", "#dbe7f5", "#0b4a8a"),
+    ("vertical", "#f3e3c4", "#7a4b00"),
+    ("solid", "#555555", "#222222"),
+]
+VERDICT_PATTERN = {"snog": 0, "marry": 1, "avoid": 2}
+
+
+def pattern_index(key: str, position: int) -> int:
+    """The pattern for an answer key: fixed for snog/marry/avoid, in order for other answers."""
+    return VERDICT_PATTERN.get(key, position) % len(PATTERNS)
+
+
+def _defs(uid: str) -> str:
+    parts = []
+    for name, light, dark in PATTERNS:
+        pid = f"{uid}-{name}"
+        body = {
+            "diagonal": f'<rect width="8" height="8" fill="{light}"/><line x1="0" y1="0" x2="0" y2="8" stroke="{dark}" stroke-width="3"/>',
+            "dots": f'<rect width="8" height="8" fill="{light}"/><circle cx="4" cy="4" r="2" fill="{dark}"/>',
+            "cross": f'<rect width="8" height="8" fill="{light}"/><path d="M0 4H8M4 0V8" stroke="{dark}" stroke-width="1.6"/>',
+            "horizontal": f'<rect width="8" height="8" fill="{light}"/><line x1="0" y1="4" x2="8" y2="4" stroke="{dark}" stroke-width="2.5"/>',
+            "vertical": f'<rect width="8" height="8" fill="{light}"/><line x1="4" y1="0" x2="4" y2="8" stroke="{dark}" stroke-width="2.5"/>',
+            "solid": f'<rect width="8" height="8" fill="{light}"/>',
+        }[name]
+        rotate = ' patternTransform="rotate(45)"' if name in ("diagonal", "cross") else ""
+        parts.append(f'<pattern id="{pid}" width="8" height="8" patternUnits="userSpaceOnUse"{rotate}>{body}</pattern>')
+    return "<defs>" + "".join(parts) + "</defs>"
+
+
+def _fill(uid: str, index: int) -> str:
+    return f"url(#{uid}-{PATTERNS[index][0]})"
+
+
+def _short(text: str, limit: int = 25) -> str:
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _svg(uid: str, title: str, height: int, body: str, summary: str) -> Markup:
+    return Markup(
+        f'<svg class="chart-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
+        f'width="100%" preserveAspectRatio="xMinYMin meet" role="img" aria-labelledby="{uid}-t {uid}-d" '
+        f'data-chart="{uid}"><title id="{uid}-t">{escape(title)}</title><desc id="{uid}-d">{escape(summary)}</desc>'
+        f'{_defs(uid)}<g {FONT} fill="#111">{body}</g></svg>'
+    )
+
+
+def _pct(n: int, total: int) -> str:
+    return f"{round(100 * n / total)}%" if total else "0%"
+
+
+def _legend(uid: str, entries: list[tuple[str, int]], y: int) -> tuple[str, int]:
+    """A wrapping legend of pattern swatches with labels; returns (svg, height used)."""
+    parts, x, row = [], 0, 0
+    for label, index in entries:
+        text = _short(label, 30)
+        width = 26 + 7.2 * len(text) + 18
+        if x and x + width > WIDTH:
+            x, row = 0, row + 1
+        top = y + row * 22
+        parts.append(f'<rect x="{x}" y="{top}" width="18" height="14" fill="{_fill(uid, index)}" stroke="#111"/>'
+                     f'<text x="{x + 24}" y="{top + 12}">{escape(text)}</text>')
+        x += width
+    return "".join(parts), (row + 1) * 22 + 6
+
+
+def bar_chart(uid: str, title: str, bars: list[dict], total: int) -> Markup:
+    """Horizontal bars, one per answer: label left, pattern bar, 'count (percent)' right."""
+    top = 4
+    peak = max([b["value"] for b in bars] + [1])
+    span = WIDTH - LABEL_W - VALUE_W
+    parts = []
+    for i, bar in enumerate(bars):
+        y = top + i * ROW_H
+        w = span * bar["value"] / peak
+        parts.append(f'<text x="{LABEL_W - 8}" y="{y + 14}" text-anchor="end">{escape(_short(bar["label"]))}</text>'
+                     f'<rect x="{LABEL_W}" y="{y + 1}" width="{span}" height="{BAR_H}" fill="#f2f2f5" stroke="#bbb"/>'
+                     f'<rect x="{LABEL_W}" y="{y + 1}" width="{w:.1f}" height="{BAR_H}" fill="{_fill(uid, bar["pattern"])}" stroke="#111"/>'
+                     f'<text x="{WIDTH - 4}" y="{y + 14}" text-anchor="end">{bar["value"]} ({_pct(bar["value"], total)})</text>')
+    summary = "; ".join(f'{b["label"]}: {b["value"]} ({_pct(b["value"], total)})' for b in bars) + f"; {total} votes"
+    return _svg(uid, title, top + len(bars) * ROW_H + 4, "".join(parts), summary)
+
+
+def stacked_chart(uid: str, title: str, rows: list[dict], keys: list[str], labels: dict, hidden_note: str) -> Markup:
+    """One 100% bar per row (stance, item or round), segments patterned per answer, percentages in white pills."""
+    legend, legend_h = _legend(uid, [(labels[k], pattern_index(k, i)) for i, k in enumerate(keys)], 2)
+    span = WIDTH - LABEL_W - VALUE_W
+    parts, summary, y = [legend], [], legend_h
+    for row in rows:
+        if row.get("heading"):
+            parts.append(f'<text x="0" y="{y + 16}" font-weight="700">{escape(_short(row["heading"], 80))}</text>')
+            y += ROW_H
+            continue
+        parts.append(f'<text x="{LABEL_W - 8}" y="{y + 14}" text-anchor="end">{escape(_short(row["label"]))}</text>')
+        if row.get("hidden"):
+            parts.append(f'<text x="{LABEL_W}" y="{y + 14}" font-style="italic">{escape(hidden_note)}</text>')
+            summary.append(f'{row["label"]}: {hidden_note}')
+            y += ROW_H
+            continue
+        total, x = sum(row["counts"].get(k, 0) for k in keys), LABEL_W
+        for i, k in enumerate(keys):
+            n = row["counts"].get(k, 0)
+            w = span * n / total if total else 0
+            if w:
+                parts.append(f'<rect x="{x:.1f}" y="{y + 1}" width="{w:.1f}" height="{BAR_H}" fill="{_fill(uid, pattern_index(k, i))}" stroke="#111"/>')
+            if w >= 34:
+                cx = x + w / 2
+                parts.append(f'<rect x="{cx - 16:.1f}" y="{y + 3}" width="32" height="14" rx="4" fill="#fff"/>'
+                             f'<text x="{cx:.1f}" y="{y + 14}" text-anchor="middle" font-size="11">{_pct(n, total)}</text>')
+            x += w
+        if not total:
+            parts.append(f'<rect x="{LABEL_W}" y="{y + 1}" width="{span}" height="{BAR_H}" fill="#f2f2f5" stroke="#bbb"/>')
+        parts.append(f'<text x="{WIDTH - 4}" y="{y + 14}" text-anchor="end">n = {total}</text>')
+        summary.append(f'{row["label"]}: ' + ", ".join(f'{labels[k]} {row["counts"].get(k, 0)}' for k in keys))
+        y += ROW_H
+    return _svg(uid, title, y + 4, "".join(parts), "; ".join(summary))
+
+
+def grouped_chart(uid: str, title: str, groups: list[tuple[str, list[int]]], series: list[str]) -> Markup:
+    """Several patterned bars per group (e.g. registered / checked in / joined live per stance)."""
+    legend, legend_h = _legend(uid, [(s, i + 3) for i, s in enumerate(series)], 2)
+    span = WIDTH - LABEL_W - 48
+    peak = max([v for _, values in groups for v in values] + [1])
+    bar_h, parts, summary, y = 14, [legend], [], legend_h
+    for label, values in groups:
+        parts.append(f'<text x="{LABEL_W - 8}" y="{y + 12 + bar_h * (len(values) - 1) / 2:.0f}" text-anchor="end">{escape(_short(label))}</text>')
+        for i, value in enumerate(values):
+            w = span * value / peak
+            parts.append(f'<rect x="{LABEL_W}" y="{y}" width="{w:.1f}" height="{bar_h - 2}" fill="{_fill(uid, (i + 3) % len(PATTERNS))}" stroke="#111"/>'
+                         f'<text x="{LABEL_W + w + 6:.1f}" y="{y + 11}" font-size="11">{value}</text>')
+            y += bar_h
+        summary.append(f"{label}: " + ", ".join(f"{s} {v}" for s, v in zip(series, values, strict=False)))
+        y += 10
+    return _svg(uid, title, y + 4, "".join(parts), "; ".join(summary))
+
+
+def timeline_chart(uid: str, title: str, rows: list[dict]) -> Markup:
+    """Planned (outlined, hatched) against actual (solid) segments on a minutes-from-start axis."""
+    legend, legend_h = _legend(uid, [("Planned", 3), ("Actual", 5)], 2)
+    ends = [r["planned_offset"] + r["planned_minutes"] for r in rows]
+    ends += [r["actual_offset"] + (r["actual_minutes"] or 0) for r in rows if r["actual_offset"] is not None]
+    starts = [0] + [r["actual_offset"] for r in rows if r["actual_offset"] is not None]
+    low, high = min(starts), max(ends + [1])
+    span = WIDTH - LABEL_W - 16
+    scale = span / (high - low or 1)
+    parts, summary, y = [legend], [], legend_h + 16
+    step = 15 if high - low <= 180 else 60
+    tick = int(low // step) * step
+    while tick <= high:
+        x = LABEL_W + (tick - low) * scale
+        parts.append(f'<line x1="{x:.1f}" y1="{legend_h + 2}" x2="{x:.1f}" y2="{legend_h + 16 + len(rows) * ROW_H}" stroke="#ccc"/>'
+                     f'<text x="{x:.1f}" y="{legend_h + 12}" text-anchor="middle" font-size="10">{tick:+d}m</text>')
+        tick += step
+    for r in rows:
+        x = LABEL_W + (r["planned_offset"] - low) * scale
+        parts.append(f'<text x="{LABEL_W - 8}" y="{y + 15}" text-anchor="end">{escape(_short(r["title"], 23))}</text>'
+                     f'<rect x="{x:.1f}" y="{y + 2}" width="{r["planned_minutes"] * scale:.1f}" height="9" fill="{_fill(uid, 3)}" stroke="#111"/>')
+        if r["actual_offset"] is not None:
+            ax = LABEL_W + (r["actual_offset"] - low) * scale
+            width = max((r["actual_minutes"] or 0) * scale, 2)
+            parts.append(f'<rect x="{ax:.1f}" y="{y + 13}" width="{width:.1f}" height="9" fill="{_fill(uid, 5)}" stroke="#111"/>')
+        summary.append(f'{r["title"]}: planned {r["planned_start"]} for {r["planned_minutes"]} min, '
+                       + (f'started {r["actual_start"]}' if r["actual_start"] else "not started"))
+        y += ROW_H
+    return _svg(uid, title, y + 4, "".join(parts), "; ".join(summary))
+
+
+# --- the report's charts ----------------------------------------------------------------------
+
+def _answer_bars(counts: dict, labels: dict) -> list[dict]:
+    return [{"label": labels.get(k, k), "value": n, "pattern": pattern_index(k, i)} for i, (k, n) in enumerate(counts.items())]
+
+
+def _stance_rows(by_stance: list[dict], item: int | None = None) -> list[dict]:
+    return [{"label": g["stance"], "hidden": g.get("hidden", False),
+             "counts": {} if g.get("hidden") else (g["counts"][item] if item is not None else g["counts"])}
+            for g in by_stance]
+
+
+def round_charts(poll: dict, run: dict) -> dict:
+    """Overall and by-stance charts for one run of a poll."""
+    uid, labels, keys = f"poll{poll['id']}-r{run['round']}", poll["labels"], list(poll["labels"])
+    note = f"Fewer than {run['min_group']} votes: hidden"
+    name = f"Poll {poll['position'] + 1}, round {run['round']}"
+    if poll["kind"] == "classic":
+        overall = stacked_chart(f"{uid}-all", f"{name}: all votes", [
+            {"label": item, "counts": run["counts"][i]} for i, item in enumerate(poll["options"])], keys, labels, note)
+        rows = []
+        for i, item in enumerate(poll["options"]):
+            rows += [{"heading": item}, *_stance_rows(run["by_stance"], i)]
+        split = stacked_chart(f"{uid}-stance", f"{name}: by stance", rows, keys, labels, note)
+    else:
+        overall = bar_chart(f"{uid}-all", f"{name}: all votes", _answer_bars(run["counts"], labels), run["total"])
+        split = stacked_chart(f"{uid}-stance", f"{name}: by stance", _stance_rows(run["by_stance"]), keys, labels, note)
+    return {"overall": overall, "by_stance": split}
+
+
+def shift_chart(poll: dict) -> Markup:
+    """First run against last run, all votes, as stacked bars."""
+    first, last = poll["rounds"][0], poll["rounds"][-1]
+    keys, labels, rows = list(poll["labels"]), poll["labels"], []
+    if poll["kind"] == "classic":
+        for i, item in enumerate(poll["options"]):
+            rows += [{"heading": item}, *({"label": f"Round {r['round']}", "counts": r["counts"][i]} for r in (first, last))]
+    else:
+        rows = [{"label": f"Round {r['round']}", "counts": r["counts"]} for r in (first, last)]
+    return stacked_chart(f"poll{poll['id']}-shift", f"Poll {poll['position'] + 1}: round {first['round']} against round {last['round']}",
+                         rows, keys, labels, "")
+
+
+def attendance_chart(attendance: dict) -> Markup:
+    """Registered, checked in and joined live, per stance."""
+    groups = [(g["stance"], [g["confirmed"], g["checked_in"], g["joined_live"]]) for g in attendance["by_stance"]]
+    return grouped_chart("attendance", "Attendance by stance", groups, ["Registered", "Checked in", "Joined live"])
+
+
+def questions_chart(wall: dict) -> Markup:
+    """Questions by outcome."""
+    outcomes = [("Answered", wall["answered"]), ("Open", wall["open"]), ("Held, never approved", wall["pending"]),
+                ("Dismissed", wall["dismissed"]), ("Merged", wall["merged"])]
+    bars = [{"label": label, "value": n, "pattern": i} for i, (label, n) in enumerate(outcomes)]
+    return bar_chart("questions", "Questions by outcome", bars, wall["total"])
+
+
+def agenda_chart(agenda: list[dict]) -> Markup:
+    """Planned against actual segment times."""
+    return timeline_chart("agenda", "The agenda: planned against actual", agenda)
+
+
+def report_charts(report: dict) -> dict:
+    """Every chart of a report, keyed for the template."""
+    charts = {"attendance": attendance_chart(report["attendance"]), "questions": questions_chart(report["questions"]),
+              "agenda": agenda_chart(report["agenda"]) if report["agenda"] else None, "polls": {}}
+    for poll in report["polls"]:
+        charts["polls"][poll["id"]] = {
+            "rounds": {run["round"]: round_charts(poll, run) for run in poll["rounds"]},
+            "shift": shift_chart(poll) if poll["shift"] else None,
+        }
+    return charts

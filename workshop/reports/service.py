@@ -1,0 +1,277 @@
+"""Report figures: attendance, poll results and opinion shift, the question wall, the agenda as it ran.
+
+Everything here is aggregate (no names, emails or free-text needs), so the same data serves the
+facilitators' report and the shareable one. The only writers are ``share_report``/``unshare_report``
+and ``purge_personal_data``.
+"""
+
+import logging
+import secrets
+from collections import Counter
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..live.models import VERDICTS, Participant, Poll, PollKind, PollState, Vote
+from ..live.tally import NOT_STATED, tally
+from ..planner.models import Workshop
+from ..questions.models import DISMISS_REASONS, ModerationAction, Question, QuestionStatus, Upvote
+from ..registration.models import Registration
+
+log = logging.getLogger("workshop.reports")
+
+VERDICT_LABELS = {"snog": "Snog", "marry": "Marry", "avoid": "Avoid"}
+TOP_QUESTIONS = 5
+PERSONAL_REGISTRATION_FIELDS = ("name", "email", "organisation", "needs")
+
+
+def min_group() -> int:
+    """The smallest stance group whose results may be shown (the under-5 rule)."""
+    return current_app.config.get("STANCE_MIN_GROUP", 5)
+
+
+def stance_order(workshop: Workshop) -> list[str]:
+    """The workshop's stances in their listed order, then 'Not stated'."""
+    return [*workshop.stances, NOT_STATED]
+
+
+def _sorted_stances(workshop: Workshop, keys) -> list[str]:
+    order = stance_order(workshop)
+    return sorted(keys, key=lambda s: (order.index(s) if s in order else len(order), s))
+
+
+# --- attendance -----------------------------------------------------------------------------
+
+def attendance(workshop: Workshop) -> dict:
+    """Registered, waitlisted, cancelled, checked in and joined live: in total and by stance."""
+    rows = db.session.execute(
+        select(Registration.stance, Registration.status, func.count(), func.count(Registration.checked_in_at))
+        .where(Registration.workshop_id == workshop.id).group_by(Registration.stance, Registration.status)
+    ).all()
+    phones = db.session.execute(
+        select(Participant.stance, func.count()).where(Participant.workshop_id == workshop.id).group_by(Participant.stance)
+    ).all()
+    groups: dict[str, Counter] = {}
+    for stance, status, n, checked in rows:
+        group = groups.setdefault(stance or NOT_STATED, Counter())
+        group[status.value] += n
+        group["checked_in"] += checked
+    for stance, n in phones:
+        groups.setdefault(stance or NOT_STATED, Counter())["joined_live"] += n
+    keys = ("confirmed", "waitlisted", "cancelled", "checked_in", "joined_live")
+    by_stance = [{"stance": s, **{k: groups[s][k] for k in keys}} for s in _sorted_stances(workshop, groups)]
+    totals = {k: sum(g[k] for g in groups.values()) for k in keys}
+    return {**totals, "by_stance": by_stance}
+
+
+# --- polls ------------------------------------------------------------------------------------
+
+def answer_labels(poll: Poll) -> dict[str, str]:
+    """Answer key -> label: Snog/Marry/Avoid, or the option text of a multiple-choice poll."""
+    if poll.kind == PollKind.choice:
+        return {str(i): text for i, text in enumerate(poll.options)}
+    return dict(VERDICT_LABELS)
+
+
+def rounds_with_votes(poll: Poll) -> list[int]:
+    """The runs of a poll that received votes, in order."""
+    stmt = select(Vote.round).where(Vote.poll_id == poll.id).distinct().order_by(Vote.round)
+    return list(db.session.scalars(stmt))
+
+
+def _items(poll: Poll, choice: str) -> list[tuple[int, str]]:
+    """(item index, answer) pairs of one vote: one pair, or one per item of a classic poll."""
+    if poll.kind == PollKind.classic:
+        return [(i, v) for i, v in enumerate(choice.split(",")) if i < len(poll.options) and v in VERDICTS]
+    return [(0, choice)]
+
+
+def opinion_shift(poll: Poll, first: int, last: int) -> dict:
+    """Who changed their answer between two runs (people who voted in both), overall and by stance."""
+    earlier = {pid: (choice, stance) for pid, choice, stance in db.session.execute(
+        select(Vote.participant_id, Vote.choice, Vote.stance).where(Vote.poll_id == poll.id, Vote.round == first))}
+    later = dict(db.session.execute(
+        select(Vote.participant_id, Vote.choice).where(Vote.poll_id == poll.id, Vote.round == last)).all())
+    overall, groups, sizes = Counter(), {}, Counter()
+    for pid, (before, stance) in earlier.items():
+        if pid not in later:
+            continue
+        key = stance or NOT_STATED
+        sizes[key] += 1
+        for (item, was), (_, now) in zip(_items(poll, before), _items(poll, later[pid]), strict=False):
+            overall[(item, was, now)] += 1
+            groups.setdefault(key, Counter())[(item, was, now)] += 1
+    by_stance = [
+        {"stance": s, "total": sizes[s], "moves": _moves(poll, groups[s])} if sizes[s] >= min_group()
+        else {"stance": s, "hidden": True}
+        for s in _sorted_stances(poll.workshop, sizes)
+    ]
+    return {"first": first, "last": last, "total": sum(sizes.values()), "moves": _moves(poll, overall),
+            "by_stance": by_stance, "min_group": min_group()}
+
+
+def _moves(poll: Poll, counter: Counter) -> list[dict]:
+    """Transition counts as sorted rows; ``changed`` marks people who moved."""
+    labels = answer_labels(poll)
+    order = list(labels)
+    rows = [{"item": poll.options[item] if poll.kind == PollKind.classic else None, "item_index": item,
+             "from": was, "to": now, "from_label": labels.get(was, was), "to_label": labels.get(now, now),
+             "count": n, "changed": was != now}
+            for (item, was, now), n in counter.items()]
+    rank = {k: i for i, k in enumerate(order)}
+    return sorted(rows, key=lambda r: (r["item_index"], rank.get(r["from"], 99), rank.get(r["to"], 99)))
+
+
+def poll_report(poll: Poll) -> dict:
+    """One poll: every run's tally (overall and by stance) and the shift from first to last run."""
+    runs = rounds_with_votes(poll)
+    report = {
+        "id": poll.id, "position": poll.position, "kind": poll.kind.value, "prompt": poll.prompt,
+        "options": list(poll.options), "labels": answer_labels(poll), "state": poll.state.value,
+        "rounds": [{"round": r, **tally(poll, r, min_group())} for r in runs], "shift": None,
+    }
+    if len(runs) >= 2:
+        report["shift"] = opinion_shift(poll, runs[0], runs[-1])
+    return report
+
+
+def polls_report(workshop: Workshop) -> list[dict]:
+    """Every poll that ran (or has votes), in running order."""
+    polls = db.session.scalars(select(Poll).where(Poll.workshop_id == workshop.id).order_by(Poll.position, Poll.id))
+    reports = [poll_report(p) for p in polls]
+    return [r for r in reports if r["rounds"] or r["state"] != PollState.draft.value]
+
+
+# --- questions --------------------------------------------------------------------------------
+
+BOTH_SIDES_MIN = 3  # as on the wall: at least 3 supporters from at least 2 stances
+
+
+def _support(questions: list[Question]) -> dict[int, dict[int, str | None]]:
+    """Supporters per question (participant -> stance): merged questions count on their root, askers excluded."""
+    by_id = {q.id: q for q in questions}
+
+    def root(q: Question) -> Question:
+        seen = set()
+        while q.status == QuestionStatus.merged and q.merged_into_id in by_id and q.id not in seen:
+            seen.add(q.id)
+            q = by_id[q.merged_into_id]
+        return q
+
+    people: dict[int, dict] = {q.id: {} for q in questions}
+    rows = db.session.execute(select(Upvote.question_id, Upvote.participant_id, Upvote.stance)
+                              .where(Upvote.question_id.in_(list(by_id)))).all()
+    for qid, pid, stance in rows:
+        top = root(by_id[qid])
+        if pid != top.participant_id:
+            people[top.id][pid] = stance
+    return people
+
+
+def question_wall(workshop: Workshop) -> dict:
+    """Counts by status, dismissals by reason, top questions and questions backed from both sides."""
+    questions = list(db.session.scalars(
+        select(Question).where(Question.workshop_id == workshop.id).order_by(Question.created_at, Question.id)))
+    support = _support(questions)
+    status = Counter(q.status.value for q in questions)
+    reasons = Counter(q.dismiss_reason or "none given" for q in questions if q.status == QuestionStatus.dismissed)
+    visible = [q for q in questions if q.status in (QuestionStatus.live, QuestionStatus.answered)]
+
+    def entry(q: Question) -> dict:
+        stances = {s for s in support[q.id].values() if s}
+        return {"text": q.text, "status": q.status.value, "upvotes": len(support[q.id]),
+                "stances": _sorted_stances(workshop, stances), "answered": q.status == QuestionStatus.answered}
+
+    ranked = [entry(q) for q in sorted(visible, key=lambda q: (-len(support[q.id]), q.created_at, q.id))]
+    return {
+        "total": len(questions), "answered": status["answered"], "open": status["live"],
+        "pending": status["pending"], "dismissed": status["dismissed"], "merged": status["merged"],
+        "dismissed_by_reason": [{"reason": r, "label": DISMISS_REASONS.get(r, r.capitalize()), "count": n}
+                                for r, n in sorted(reasons.items())],
+        "upvotes": sum(len(p) for p in support.values()),
+        "top": [e for e in ranked[:TOP_QUESTIONS] if e["upvotes"]],
+        "both_sides": [e for e in ranked if e["upvotes"] >= BOTH_SIDES_MIN and len(e["stances"]) >= 2],
+    }
+
+
+# --- agenda ----------------------------------------------------------------------------------
+
+def agenda_as_run(workshop: Workshop) -> list[dict]:
+    """Planned start and length against actual start and length (from the control screen)."""
+    rows = []
+    for item, planned in workshop.schedule():
+        actual = workshop.local(item.started_at)
+        minutes = None
+        if item.started_at and item.ended_at:
+            minutes = round((item.ended_at - item.started_at).total_seconds() / 60, 1)
+        rows.append({"title": item.title, "kind": item.kind.label, "planned_start": planned.strftime("%H:%M"),
+                     "planned_minutes": item.minutes, "actual_start": actual.strftime("%H:%M") if actual else None,
+                     "actual_minutes": minutes,
+                     "late_minutes": round((actual - planned).total_seconds() / 60) if actual else None,
+                     "planned_offset": (planned - workshop.local(workshop.starts_at)).total_seconds() / 60,
+                     "actual_offset": (actual - workshop.local(workshop.starts_at)).total_seconds() / 60
+                     if actual else None})
+    return rows
+
+
+# --- the whole report -------------------------------------------------------------------------
+
+def build_report(workshop: Workshop) -> dict:
+    """Everything the report page shows: aggregates only."""
+    return {
+        "title": workshop.title, "starts_at": workshop.local(workshop.starts_at),
+        "ends_at": workshop.local(workshop.ends_at), "venue": workshop.venue,
+        "stances": list(workshop.stances), "min_group": min_group(),
+        "attendance": attendance(workshop), "polls": polls_report(workshop),
+        "questions": question_wall(workshop), "agenda": agenda_as_run(workshop),
+        "purged": is_purged(workshop),
+    }
+
+
+def workshop_by_report_token(token: str) -> Workshop | None:
+    """The workshop shared at this secret link."""
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(select(Workshop).where(Workshop.report_token == token))
+
+
+def share_report(workshop: Workshop) -> str:
+    """Publish the report at a new secret link (replacing any old one)."""
+    workshop.report_token = secrets.token_urlsafe(24)
+    db.session.commit()
+    log.info("report shared workshop=%s", workshop.id)
+    return workshop.report_token
+
+
+def unshare_report(workshop: Workshop) -> None:
+    """Withdraw the secret link."""
+    workshop.report_token = None
+    db.session.commit()
+    log.info("report unshared workshop=%s", workshop.id)
+
+
+# --- retention --------------------------------------------------------------------------------
+
+def is_purged(workshop: Workshop) -> bool:
+    """True once personal data has been erased (registrations exist but carry no names)."""
+    names = db.session.scalars(select(Registration.name).where(Registration.workshop_id == workshop.id)).all()
+    return bool(names) and not any(names)
+
+
+def purge_personal_data(workshop: Workshop) -> dict:
+    """Erase names, emails, organisations, free-text needs and question author names; keep every aggregate."""
+    registrations = list(db.session.scalars(select(Registration).where(Registration.workshop_id == workshop.id)))
+    for r in registrations:
+        r.name, r.email, r.organisation, r.needs = "", None, "", ""
+        r.manage_token = secrets.token_urlsafe(24)  # old emailed links stop working
+    questions = list(db.session.scalars(select(Question).where(Question.workshop_id == workshop.id)))
+    for q in questions:
+        q.author_name = None
+    actions = db.session.scalars(select(ModerationAction).where(ModerationAction.question_id.in_([q.id for q in questions])))
+    for action in actions:
+        if isinstance(action.before, dict) and action.before.get("author_name"):
+            action.before = {**action.before, "author_name": None}
+    db.session.commit()
+    log.info("personal data purged workshop=%s registrations=%s questions=%s", workshop.id, len(registrations), len(questions))
+    return {"registrations": len(registrations), "questions": len(questions)}

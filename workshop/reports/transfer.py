@@ -1,0 +1,205 @@
+"""The whole workshop as one JSON document, and back (docs/export-format.md)."""
+
+import enum
+import logging
+import secrets
+from datetime import datetime
+
+from sqlalchemy import DateTime, Enum, select
+from sqlalchemy.exc import IntegrityError
+
+from ..accounts.models import Facilitator
+from ..extensions import db
+from ..live.models import Participant, Poll, Vote
+from ..models import utcnow
+from ..planner.models import AgendaItem, Workshop
+from ..questions.models import ModerationAction, Question, Upvote
+from ..registration.models import Registration
+
+log = logging.getLogger("workshop.reports")
+
+FORMAT, VERSION = "workshop-export", 1
+WORKSHOP_FIELDS = ("slug", "title", "description", "venue", "timezone", "starts_at", "ends_at", "capacity",
+                   "registration_opens_at", "registration_closes_at", "join_code", "stances", "allow_names",
+                   "moderation", "require_ticket", "created_at")
+AGENDA_FIELDS = ("position", "title", "kind", "minutes", "started_at", "ended_at")
+REGISTRATION_FIELDS = ("id", "name", "email", "organisation", "stance", "needs", "status", "ticket_code",
+                       "manage_token", "consent_at", "created_at", "checked_in_at", "cancelled_at")
+PARTICIPANT_FIELDS = ("id", "stance", "registration_id", "created_at")
+POLL_FIELDS = ("id", "position", "kind", "prompt", "options", "state", "round", "show_live", "revealed",
+               "opened_at", "closed_at")
+VOTE_FIELDS = ("round", "participant_id", "choice", "stance", "created_at", "updated_at")
+QUESTION_FIELDS = ("id", "participant_id", "text", "author_name", "stance", "status", "held_reason",
+                   "dismiss_reason", "merged_into_id", "highlighted", "created_at", "answered_at")
+UPVOTE_FIELDS = ("participant_id", "stance", "created_at")
+MODERATION_FIELDS = ("action", "before", "undone", "created_at")
+
+
+class TransferError(ValueError):
+    """The file cannot be imported; the message says why."""
+
+
+# --- export -----------------------------------------------------------------------------------
+
+def _value(value):
+    if isinstance(value, datetime):
+        return value.isoformat() + "Z"
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def _dump(row, fields) -> dict:
+    return {name: _value(getattr(row, name)) for name in fields}
+
+
+def _rows(model, *where, order=None):
+    return list(db.session.scalars(select(model).where(*where).order_by(order if order is not None else model.id)))
+
+
+def export_workshop(workshop: Workshop) -> dict:
+    """Every row that belongs to the workshop; ids are references inside this file only."""
+    polls = _rows(Poll, Poll.workshop_id == workshop.id)
+    questions = _rows(Question, Question.workshop_id == workshop.id)
+    emails = {f.id: f.email for f in db.session.scalars(select(Facilitator))}
+    return {
+        "format": FORMAT, "version": VERSION, "exported_at": _value(utcnow()),
+        "workshop": _dump(workshop, WORKSHOP_FIELDS),
+        "facilitators": [{"email": f.email, "name": f.name} for f in workshop.facilitators],
+        "agenda": [_dump(i, AGENDA_FIELDS) for i in workshop.agenda],
+        "registrations": [_dump(r, REGISTRATION_FIELDS) for r in _rows(Registration, Registration.workshop_id == workshop.id)],
+        "participants": [_dump(p, PARTICIPANT_FIELDS) for p in _rows(Participant, Participant.workshop_id == workshop.id)],
+        "polls": [{**_dump(p, POLL_FIELDS), "votes": [_dump(v, VOTE_FIELDS) for v in _rows(Vote, Vote.poll_id == p.id)]}
+                  for p in polls],
+        "questions": [{
+            **_dump(q, QUESTION_FIELDS),
+            "upvotes": [_dump(u, UPVOTE_FIELDS) for u in _rows(Upvote, Upvote.question_id == q.id)],
+            "moderation": [{**_dump(m, MODERATION_FIELDS), "facilitator": emails.get(m.facilitator_id)}
+                           for m in _rows(ModerationAction, ModerationAction.question_id == q.id)],
+        } for q in questions],
+    }
+
+
+# --- import -----------------------------------------------------------------------------------
+
+def _load(model, data: dict, fields, skip=("id",)) -> dict:
+    """Column values from a JSON object: ISO strings become datetimes, strings become enums."""
+    values = {}
+    for name in fields:
+        if name in skip or name not in data:
+            continue
+        value, column_type = data[name], model.__table__.columns[name].type
+        if value is not None and isinstance(column_type, DateTime):
+            value = datetime.fromisoformat(value.removesuffix("Z"))
+        elif value is not None and isinstance(column_type, Enum) and column_type.enum_class:
+            value = column_type.enum_class(value)
+        values[name] = value
+    return values
+
+
+def _check(data) -> None:
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise TransferError(f"This is not a workshop export (expected \"format\": \"{FORMAT}\").")
+    if data.get("version") != VERSION:
+        raise TransferError(f"Unsupported export version {data.get('version')!r}; this app reads version {VERSION}.")
+    slug, code = data["workshop"]["slug"], data["workshop"]["join_code"]
+    if db.session.scalar(select(Workshop.id).where((Workshop.slug == slug) | (Workshop.join_code == code))):
+        raise TransferError(f"A workshop with the slug {slug!r} or join code {code!r} already exists here.")
+
+
+def import_workshop(data: dict) -> Workshop:
+    """Load an export into this database in one transaction; raises TransferError with a reason."""
+    try:
+        _check(data)
+        workshop = _import(data)
+        db.session.commit()
+    except TransferError:
+        db.session.rollback()
+        raise
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise TransferError(f"The file clashes with data already here: {exc.orig}") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        db.session.rollback()
+        raise TransferError(f"The file is malformed: {type(exc).__name__}: {exc}") from None
+    log.info("workshop imported id=%s", workshop.id)
+    return workshop
+
+
+def _facilitator(entry: dict) -> Facilitator:
+    user = db.session.scalar(select(Facilitator).where(Facilitator.email == entry["email"]))
+    if user is None:
+        user = Facilitator(email=entry["email"], name=entry.get("name") or entry["email"])
+        user.set_password(secrets.token_urlsafe(24))  # unknown: reset with create-facilitator
+        db.session.add(user)
+    return user
+
+
+def _import(data: dict) -> Workshop:
+    workshop = Workshop(**_load(Workshop, data["workshop"], WORKSHOP_FIELDS))
+    workshop.facilitators = [_facilitator(f) for f in data.get("facilitators", [])]
+    workshop.agenda = [AgendaItem(**_load(AgendaItem, i, AGENDA_FIELDS)) for i in data.get("agenda", [])]
+    db.session.add(workshop)
+    db.session.flush()
+    registrations = _add_all(Registration, data.get("registrations", []), REGISTRATION_FIELDS, workshop_id=workshop.id)
+    participants = {}
+    for entry in data.get("participants", []):
+        p = Participant(**_load(Participant, entry, PARTICIPANT_FIELDS, skip=("id", "registration_id")),
+                        workshop_id=workshop.id, registration_id=_ref(registrations, entry.get("registration_id")))
+        db.session.add(p)
+        participants[entry["id"]] = p
+    db.session.flush()
+    ids = {ref: p.id for ref, p in participants.items()}
+    for entry in data.get("polls", []):
+        _import_poll(workshop, entry, ids)
+    _import_questions(workshop, data.get("questions", []), ids)
+    return workshop
+
+
+def _ref(mapping: dict, ref):
+    if ref is None:
+        return None
+    if ref not in mapping:
+        raise TransferError(f"Reference {ref!r} points at nothing in the file.")
+    return mapping[ref]
+
+
+def _add_all(model, entries, fields, **extra) -> dict:
+    rows = {}
+    for entry in entries:
+        row = model(**_load(model, entry, fields), **extra)
+        db.session.add(row)
+        rows[entry["id"]] = row
+    db.session.flush()
+    return {ref: row.id for ref, row in rows.items()}
+
+
+def _import_poll(workshop: Workshop, entry: dict, participants: dict) -> None:
+    poll = Poll(**_load(Poll, entry, POLL_FIELDS), workshop_id=workshop.id)
+    db.session.add(poll)
+    db.session.flush()
+    for vote in entry.get("votes", []):
+        db.session.add(Vote(**_load(Vote, vote, VOTE_FIELDS, skip=("participant_id",)), poll_id=poll.id,
+                            participant_id=_ref(participants, vote["participant_id"])))
+
+
+def _import_questions(workshop: Workshop, entries: list, participants: dict) -> None:
+    questions, facilitators = {}, {}
+    for entry in entries:
+        q = Question(**_load(Question, entry, QUESTION_FIELDS, skip=("id", "participant_id", "merged_into_id")),
+                     workshop_id=workshop.id, participant_id=_ref(participants, entry.get("participant_id")))
+        db.session.add(q)
+        questions[entry["id"]] = q
+    db.session.flush()
+    for entry in entries:
+        q = questions[entry["id"]]
+        q.merged_into_id = _ref({k: v.id for k, v in questions.items()}, entry.get("merged_into_id"))
+        for up in entry.get("upvotes", []):
+            db.session.add(Upvote(**_load(Upvote, up, UPVOTE_FIELDS, skip=("participant_id",)), question_id=q.id,
+                                  participant_id=_ref(participants, up["participant_id"])))
+        for m in entry.get("moderation", []):
+            email = m.get("facilitator")
+            if email and email not in facilitators:
+                facilitators[email] = db.session.scalar(select(Facilitator.id).where(Facilitator.email == email))
+            db.session.add(ModerationAction(**_load(ModerationAction, m, MODERATION_FIELDS), question_id=q.id,
+                                            facilitator_id=facilitators.get(email)))
