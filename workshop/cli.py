@@ -18,7 +18,9 @@ CO_HOST = ("markoneinfour@example.org", "Mark (co-host)")
 
 def register(app: Flask) -> None:
     """Attach the commands to the app's CLI group."""
-    for command in (create_facilitator, setup, seed_demo_command, backup):
+    from .reports.cli import COMMANDS as report_commands
+
+    for command in (create_facilitator, setup, seed_demo_command, backup, *report_commands):
         app.cli.add_command(command)
 
 
