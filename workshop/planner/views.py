@@ -100,9 +100,13 @@ def edit_poll(workshop, poll_id):
     if request.method == "GET":
         form.kind.data, form.options.data = poll.kind.value, "\n".join(poll.options)
     if form.validate_on_submit():
-        live.update_poll(poll, **_poll_data(form))
-        flash("Poll saved.", "success")
-        return redirect(url_for("planner.polls", slug=workshop.slug))
+        try:
+            live.update_poll(poll, **_poll_data(form))
+        except live.LiveError as exc:
+            form.options.errors.append(str(exc))
+        else:
+            flash("Poll saved.", "success")
+            return redirect(url_for("planner.polls", slug=workshop.slug))
     return render_template("planner/poll_edit.html", workshop=workshop, form=form, poll=poll)
 
 
