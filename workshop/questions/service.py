@@ -411,14 +411,21 @@ def _last_actions(workshop_id: int) -> dict:
 def mine(participant: Participant) -> dict:
     """A phone's own questions (with status and reason) and its upvotes: sent only to that phone."""
     questions, support = _load(participant.workshop_id)
-    own = [question_payload(q, support[q.id], full=True) for q in questions if q.participant_id == participant.id]
+    own = [_owner_view(q, support[q.id]) for q in questions if q.participant_id == participant.id]
     return {"questions": own[::-1], "upvotes": my_upvotes(participant), "participant_stance": participant.stance}
 
 
 def my_question(question: Question) -> dict:
     """One question in the asker's own view."""
     questions, support = _load(question.workshop_id)
-    return question_payload(question, support[question.id], full=True)
+    return _owner_view(question, support[question.id])
+
+
+def _owner_view(question: Question, support: dict) -> dict:
+    # Status and reasons, but not the stances of the few people who upvoted (they stay anonymous).
+    payload = question_payload(question, support, full=True)
+    payload.pop("by_stance")
+    return payload
 
 
 # --- broadcasting -------------------------------------------------------------------------
