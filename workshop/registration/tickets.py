@@ -1,6 +1,7 @@
 """Ticket QR codes and iCalendar files."""
 
 import io
+
 import qrcode
 import qrcode.image.svg
 from icalendar import Calendar, Event

@@ -1,0 +1,156 @@
+"""Poll rules straight through the live service."""
+
+import pytest
+
+from workshop.extensions import db
+from workshop.live import service
+from workshop.live.models import PollState, Vote
+from workshop.live.service import LiveError
+from workshop.live.tally import tally
+
+CORP, ACT = "Corporate / public sector", "Activist / campaigner"
+
+
+def test_lifecycle_refuses_illegal_moves(make_workshop, make_poll):
+    poll = make_poll(make_workshop())
+    with pytest.raises(LiveError):
+        service.close_poll(poll)
+    with pytest.raises(LiveError):
+        service.reveal_poll(poll)
+    service.open_poll(poll)
+    with pytest.raises(LiveError):
+        service.open_poll(poll)
+    service.close_poll(poll)
+    assert poll.state == PollState.closed
+
+
+def test_one_vote_per_participant_changeable_while_open(make_workshop, make_poll, make_participant):
+    workshop = make_workshop()
+    poll, phone = make_poll(workshop), make_participant(workshop, CORP)
+    service.open_poll(poll)
+    service.cast_vote(phone, poll.id, "snog")
+    service.cast_vote(phone, poll.id, "avoid")
+    assert db.session.query(Vote).count() == 1
+    assert tally(poll)["counts"] == {"snog": 0, "marry": 0, "avoid": 1}
+    service.close_poll(poll)
+    with pytest.raises(LiveError, match="closed"):
+        service.cast_vote(phone, poll.id, "marry")
+
+
+def test_bad_choices_and_foreign_polls_are_refused(make_workshop, make_poll, make_participant):
+    workshop, other = make_workshop(), make_workshop()
+    poll, foreign = make_poll(workshop), make_poll(other)
+    service.open_poll(poll)
+    service.open_poll(foreign)
+    phone = make_participant(workshop)
+    for choice in ("kiss", None, ["snog"], 3):
+        with pytest.raises(LiveError):
+            service.cast_vote(phone, poll.id, choice)
+    with pytest.raises(LiveError):
+        service.cast_vote(phone, foreign.id, "snog")
+    assert db.session.query(Vote).count() == 0
+
+
+def test_classic_poll_needs_distinct_assignment(make_workshop, make_poll, make_participant):
+    workshop = make_workshop()
+    poll = make_poll(workshop, "classic", options=["Trust", "Clinicians", "Blog"])
+    service.open_poll(poll)
+    phone = make_participant(workshop)
+    with pytest.raises(LiveError, match="different answer"):
+        service.cast_vote(phone, poll.id, ["snog", "snog", "avoid"])
+    service.cast_vote(phone, poll.id, ["marry", "snog", "avoid"])
+    grid = tally(poll)["counts"]
+    assert grid[0]["marry"] == 1 and grid[1]["snog"] == 1 and grid[2]["avoid"] == 1
+
+
+def test_stance_split_hides_groups_under_five(make_workshop, make_poll, make_participant):
+    workshop = make_workshop()
+    poll = make_poll(workshop)
+    service.open_poll(poll)
+    for n in range(6):
+        service.cast_vote(make_participant(workshop, CORP), poll.id, "snog" if n < 4 else "avoid")
+    for _ in range(4):
+        service.cast_vote(make_participant(workshop, ACT), poll.id, "avoid")
+    result = tally(poll)
+    assert result["total"] == 10 and result["counts"]["avoid"] == 6
+    groups = {g["stance"]: g for g in result["by_stance"]}
+    assert groups[CORP]["counts"] == {"snog": 4, "marry": 0, "avoid": 2}
+    assert groups[ACT] == {"stance": ACT, "hidden": True}
+
+
+def test_results_hidden_until_reveal_unless_live(make_workshop, make_poll, make_participant):
+    workshop = make_workshop()
+    hidden, live = make_poll(workshop), make_poll(workshop, show_live=True)
+    service.open_poll(hidden)
+    assert "results" not in service.poll_payload(hidden)
+    assert "results" in service.poll_payload(hidden, full=True)
+    service.reveal_poll(hidden)
+    assert service.poll_payload(hidden)["results"]["total"] == 0
+    service.open_poll(live)
+    assert "results" in service.poll_payload(live)
+
+
+def test_rerun_starts_a_new_round_and_keeps_the_old(make_workshop, make_poll, make_participant):
+    workshop = make_workshop()
+    poll, phone = make_poll(workshop), make_participant(workshop, CORP)
+    service.open_poll(poll)
+    service.cast_vote(phone, poll.id, "avoid")
+    service.close_poll(poll)
+    service.open_poll(poll)
+    assert poll.round == 2 and service.my_vote(poll, phone) is None
+    service.cast_vote(phone, poll.id, "snog")
+    assert tally(poll, 1)["counts"]["avoid"] == 1 and tally(poll, 2)["counts"]["snog"] == 1
+
+
+def test_reset_discards_current_run(make_workshop, make_poll, make_participant):
+    workshop = make_workshop()
+    poll = make_poll(workshop)
+    service.open_poll(poll)
+    service.cast_vote(make_participant(workshop), poll.id, "marry")
+    service.reset_poll(poll)
+    assert poll.state == PollState.draft and db.session.query(Vote).count() == 0
+
+
+def test_opening_a_poll_closes_the_other_and_next_moves_on(make_workshop, make_poll):
+    workshop = make_workshop()
+    first, second, third = make_poll(workshop), make_poll(workshop), make_poll(workshop)
+    service.open_poll(first)
+    service.next_poll(workshop)
+    assert first.state == PollState.closed and second.state == PollState.open
+    assert service.current_poll(workshop).id == second.id
+    service.open_poll(third)
+    assert second.state == PollState.closed
+    with pytest.raises(LiveError):
+        service.next_poll(workshop)
+
+
+def test_voting_pass_requires_checked_in_ticket(make_workshop, make_poll, make_participant, make_registration):
+    workshop = make_workshop(require_ticket=True)
+    poll = make_poll(workshop)
+    service.open_poll(poll)
+    with pytest.raises(LiveError, match="voting pass"):
+        service.cast_vote(make_participant(workshop), poll.id, "snog", require_ticket=True)
+    registration = make_registration(workshop, stance=ACT)
+    phone = service.bind_ticket(workshop, registration.ticket_code.lower())
+    assert phone.stance == ACT and registration.checked_in_at is not None
+    service.cast_vote(phone, poll.id, "snog", require_ticket=True)
+    assert service.bind_ticket(workshop, registration.ticket_code).id == phone.id
+
+
+def test_bind_ticket_refuses_unknown_or_other_workshops(make_workshop, make_registration):
+    workshop, other = make_workshop(), make_workshop()
+    registration = make_registration(other)
+    for code in ("NOPE", registration.ticket_code, ""):
+        with pytest.raises(LiveError):
+            service.bind_ticket(workshop, code)
+
+
+def test_session_state_has_poll_vote_and_results_when_revealed(make_workshop, make_poll, make_participant):
+    workshop = make_workshop()
+    poll, phone = make_poll(workshop), make_participant(workshop, CORP)
+    service.open_poll(poll)
+    service.cast_vote(phone, poll.id, "marry")
+    state = service.session_state(workshop, "phone", phone)
+    assert state["poll"]["id"] == poll.id and state["my_vote"] == "marry" and "results" not in state["poll"]
+    service.reveal_poll(poll)
+    assert service.session_state(workshop, "phone", phone)["poll"]["results"]["counts"]["marry"] == 1
