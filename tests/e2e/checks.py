@@ -18,7 +18,8 @@ BLOCKING = ("serious", "critical")
 def axe_violations(page, context=None) -> list[str]:
     """Run axe-core (WCAG 2.x A/AA + best practice) in the page; serious and critical violations, readable."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE))  # the context must bypass the CSP (bypass_csp=True)
+        tag = page.add_script_tag(path=str(AXE))  # the context must bypass the CSP (bypass_csp=True)
+        tag.evaluate("(script) => script.remove()")  # keep the DOM as the app made it (axe stays loaded)
     result = page.evaluate(
         "(ctx) => axe.run(ctx || document, {resultTypes: ['violations']})", context)
     found = []
@@ -71,7 +72,7 @@ def horizontal_overflow(page) -> int:
 
 def zoom_text(page, percent: int = 200) -> None:
     """Scale text like the browser's text-size setting (root font size), not page zoom."""
-    page.add_style_tag(content=f"html {{ font-size: {percent}% !important; }}")
+    page.evaluate("(p) => document.documentElement.style.setProperty('font-size', p + '%', 'important')", percent)
 
 
 CONTRAST_JS = """
