@@ -197,7 +197,7 @@ def test_highlight_is_exclusive_and_answering_clears_it(workshop, phones):
     wall = service.wall_state(workshop, "projector")
     assert wall["highlighted"] is None and wall["answered"] == [b.id]
     assert wall["counts"]["answered"] == 1
-    with pytest.raises(QuestionError, match="answered question cannot be highlighted"):
+    with pytest.raises(QuestionError, match="An answered question cannot be highlighted"):
         service.highlight(workshop, b.id)
 
 

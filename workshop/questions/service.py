@@ -171,7 +171,8 @@ def _record(question: Question, action: str, by, extra: dict | None = None) -> M
 
 def _require(question: Question, allowed: tuple, verb: str) -> None:
     if question.status not in allowed:
-        raise QuestionError(f"A {question.status.value} question cannot be {verb}.")
+        status = question.status.value
+        raise QuestionError(f"{'An' if status[0] in 'aeiou' else 'A'} {status} question cannot be {verb}.")
 
 
 def _commit(question: Question, action: str) -> Question:
