@@ -1,12 +1,20 @@
 """Shared model helpers: UTC timestamps and a state-machine base."""
 
 import enum
+import secrets
 from datetime import UTC, datetime
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to read aloud and type
 
 
 def utcnow() -> datetime:
     """Naive UTC now: every timestamp in the database is naive UTC."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def random_code(length: int) -> str:
+    """A random code from an unambiguous alphabet (join codes, ticket codes)."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
 
 
 class IllegalTransition(ValueError):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from flask import request, session
 from flask_login import current_user
-from flask_socketio import ConnectionRefusedError, Namespace, join_room
+from flask_socketio import ConnectionRefusedError, Namespace
 
 from ..extensions import db
 from ..planner import service as planner
@@ -65,8 +65,7 @@ class LiveNamespace(Namespace):
         """Authorise, join rooms, send the whole state in one message."""
         workshop, client, participant = resolve_client(auth)
         self.clients[request.sid] = client
-        join_room(rooms.everyone(workshop.id))
-        join_room({"phone": rooms.phones, "projector": rooms.screens, "control": rooms.control}[client.role](workshop.id))
+        rooms.join_for(workshop.id, client.role)
         self.emit("state", service.session_state(workshop, client.role, participant), room=request.sid)
 
     def on_disconnect(self, reason=None):

@@ -19,3 +19,11 @@ def screens(workshop_id: int) -> str:
 def control(workshop_id: int) -> str:
     """Facilitators' control screens."""
     return f"w{workshop_id}:control"
+
+
+def join_for(workshop_id: int, role: str) -> None:
+    """Join the calling socket to the workshop room and its role room."""
+    from flask_socketio import join_room
+
+    join_room(everyone(workshop_id))
+    join_room({"phone": phones, "projector": screens, "control": control}[role](workshop_id))

@@ -1,7 +1,6 @@
 """Workshop and agenda models."""
 
 import enum
-import secrets
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,7 +8,7 @@ from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models import utcnow
+from ..models import random_code, utcnow
 
 DEFAULT_STANCES = [
     "Corporate / public sector",
@@ -34,9 +33,8 @@ class Moderation(str, enum.Enum):
 
 
 def new_join_code() -> str:
-    """A short, unambiguous join code (no 0/O, 1/I)."""
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return "".join(secrets.choice(alphabet) for _ in range(6))
+    """A short join code for the projector."""
+    return random_code(6)
 
 
 class Workshop(db.Model):

@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models import utcnow
+from ..models import random_code, utcnow
 
 
 class RegistrationStatus(str, enum.Enum):
@@ -21,8 +21,7 @@ class RegistrationStatus(str, enum.Enum):
 
 def new_ticket_code() -> str:
     """Eight characters that are easy to type at the door."""
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return "".join(secrets.choice(alphabet) for _ in range(8))
+    return random_code(8)
 
 
 class Registration(db.Model):
