@@ -291,3 +291,25 @@ def test_export_rows_have_votes_stance_mix_and_status(workshop, phones):
     header = dict(zip(service.EXPORT_HEADER, row, strict=True))
     assert header["votes"] == 4 and header["status"] == "live" and header["both_sides"] == "yes"
     assert header["stance_mix"] == f"{ACT}: 1; {CORP}: 3"
+
+
+def test_rate_limits_are_shared_through_redis(app, workshop, phones):
+    """With REDIS_URL set the windows live in Redis (every worker process sees the same count)."""
+    from workshop.ratelimit import redis_client
+
+    url = "redis://127.0.0.1:6379/9"
+    try:
+        client = redis_client(url)
+        client.ping()
+    except Exception as exc:  # noqa: BLE001 - any connection failure means "no Redis here"
+        from tests.conftest import need
+
+        need(False, f"Redis at {url} is not reachable: {exc}")
+    for key in client.scan_iter(f"rl:question:{phones[0].id}:*"):
+        client.delete(key)
+    app.config.update(RATELIMIT_ENABLED=True, REDIS_URL=url, QUESTION_RATE=(2, 3600))  # an hour: no window roll-over mid-test
+    service.ask_question(workshop, phones[0], "One")
+    service.ask_question(workshop, phones[0], "Two")
+    with pytest.raises(QuestionError, match="You can ask 2 questions per 3600 seconds"):
+        service.ask_question(workshop, phones[0], "Three")
+    assert int(client.get(next(client.scan_iter(f"rl:question:{phones[0].id}:*")))) == 3

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from .. import pulse
 from ..extensions import db, socketio
@@ -124,7 +125,10 @@ def toggle_upvote(participant: Participant, question_id) -> dict:
         Upvote.question_id.in_(group), Upvote.participant_id == participant.id)).rowcount
     if not removed:
         db.session.add(Upvote(question_id=question.id, participant_id=participant.id, stance=participant.stance))
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # a double tap raced us to the insert: the upvote is there, as wanted
+        db.session.rollback()
     pulse.mark("questions_wall", question.workshop_id)
     pulse.mark("questions_wall_phones", question.workshop_id)
     return {"question_id": question.id, "upvoted": not removed, "votes": _supporters(question)[0]}
