@@ -7,7 +7,7 @@ import pytest
 from workshop.extensions import db
 from workshop.live import service as live
 from workshop.planner import service as planner
-from workshop.questions.models import Question, QuestionStatus, Upvote
+from workshop.questions.models import ModerationAction, Question, QuestionStatus, Upvote
 from workshop.registration import service as registration
 
 CORP, ACT, BOTH = "Corporate / public sector", "Activist / campaigner", "Both"
@@ -83,6 +83,9 @@ def _questions(workshop, phones):
         for v in voters + [n]:  # the asker's own upvote never counts
             db.session.add(Upvote(question_id=q.id, participant_id=phones[v].id, stance=phones[v].stance))
     made[4].merged_into_id = made[0].id
+    snapshot = {"status": "live", "dismiss_reason": None, "merged_into_id": None, "highlighted": False, "answered_at": None}
+    db.session.add(ModerationAction(question_id=made[2].id, action="dismiss", before=snapshot))
+    db.session.add(ModerationAction(question_id=made[4].id, action="merge", before={**snapshot, "others": [made[0].id]}))
     db.session.commit()
     return made
 

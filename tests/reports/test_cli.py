@@ -2,9 +2,12 @@
 
 import json
 
+from sqlalchemy import select
+
 from tests.reports.test_service import assert_no_personal_data
 from workshop.extensions import db
 from workshop.planner.service import get_workshop
+from workshop.questions.models import ModerationAction, Question
 from workshop.reports import service
 
 
@@ -40,6 +43,9 @@ def test_round_trip_reproduces_every_poll_result_and_question(runner, ran, tmp_p
     assert after["questions"] == before["questions"]
     assert after == before
     assert imported.facilitators[0].email == ran["host"].email
+    merge = db.session.scalar(select(ModerationAction).where(ModerationAction.action == "merge"))
+    root = db.session.scalar(select(Question).where(Question.text == "Both sides like this one"))
+    assert merge.before["others"] == [root.id]  # ids inside undo snapshots follow the renumbering
     again = json.loads(target.read_text())
     assert len(again["polls"][0]["votes"]) == len(ran["phones"]) * 2 - 1
 
@@ -88,3 +94,50 @@ def test_purge_command_keeps_aggregates_and_erases_personal_fields(runner, ran):
     assert (after.pop("purged"), before.pop("purged")) == (True, False)
     assert after == before
     assert_no_personal_data(workshop)
+
+
+def test_documented_schema_lists_exactly_the_exported_fields(runner, ran, tmp_path):
+    """docs/export-format.md stays in step with the exporter."""
+    import pathlib
+    import re
+
+    doc = (pathlib.Path(__file__).parents[2] / "docs" / "export-format.md").read_text()
+    schema = json.loads(re.search(r"```json\n(.*?)```", doc, re.S).group(1))
+    runner.invoke(args=["export-workshop", ran["workshop"].slug, str(tmp_path / "e.json")])
+    data = json.loads((tmp_path / "e.json").read_text())
+    props = schema["properties"]
+
+    def keys(name, sub=None):
+        node = props[name]["items"] if props[name]["type"] == "array" else props[name]
+        node = node["properties"][sub]["items"] if sub else node
+        return set(node["properties"])
+
+    assert set(props) == set(data)
+    assert keys("workshop") == set(data["workshop"])
+    for name in ("facilitators", "agenda", "registrations", "participants"):
+        assert keys(name) == set(data[name][0]), name
+    assert keys("polls") == set(data["polls"][0]) and keys("polls", "votes") == set(data["polls"][0]["votes"][0])
+    q = next(q for q in data["questions"] if q["upvotes"])
+    assert keys("questions") == set(q) and keys("questions", "upvotes") == set(q["upvotes"][0])
+    m = next(q for q in data["questions"] if q["moderation"])["moderation"][0]
+    assert keys("questions", "moderation") == set(m)
+
+
+def test_import_beside_another_workshop_renumbers_every_reference(runner, ran, tmp_path):
+    original = strip_ids(service.build_report(ran["workshop"]))
+    path = tmp_path / "copy.json"
+    runner.invoke(args=["export-workshop", ran["workshop"].slug, str(path)])
+    data = json.loads(path.read_text())
+    data["workshop"]["slug"], data["workshop"]["join_code"] = "copy", "COPY1"
+    for n, reg in enumerate(data["registrations"]):
+        reg["ticket_code"], reg["manage_token"] = f"COPY{n:04d}", f"copy-token-{n}"
+    path.write_text(json.dumps(data))
+    result = runner.invoke(args=["import-workshop", str(path)])
+    assert result.exit_code == 0, result.output
+    copy = get_workshop("copy")
+    report = strip_ids(service.build_report(copy))
+    assert report["polls"] == original["polls"] and report["questions"] == original["questions"]
+    root = db.session.scalar(select(Question).where(Question.workshop_id == copy.id, Question.text == "Both sides like this one"))
+    merged = db.session.scalar(select(Question).where(Question.workshop_id == copy.id, Question.status == "merged"))
+    action = db.session.scalar(select(ModerationAction).where(ModerationAction.question_id == merged.id))
+    assert merged.merged_into_id == root.id and action.before["others"] == [root.id] and root.id > 6

@@ -191,9 +191,10 @@ def _import_questions(workshop: Workshop, entries: list, participants: dict) -> 
         db.session.add(q)
         questions[entry["id"]] = q
     db.session.flush()
+    ids = {ref: q.id for ref, q in questions.items()}
     for entry in entries:
         q = questions[entry["id"]]
-        q.merged_into_id = _ref({k: v.id for k, v in questions.items()}, entry.get("merged_into_id"))
+        q.merged_into_id = _ref(ids, entry.get("merged_into_id"))
         for up in entry.get("upvotes", []):
             db.session.add(Upvote(**_load(Upvote, up, UPVOTE_FIELDS, skip=("participant_id",)), question_id=q.id,
                                   participant_id=_ref(participants, up["participant_id"])))
@@ -201,5 +202,19 @@ def _import_questions(workshop: Workshop, entries: list, participants: dict) -> 
             email = m.get("facilitator")
             if email and email not in facilitators:
                 facilitators[email] = db.session.scalar(select(Facilitator.id).where(Facilitator.email == email))
-            db.session.add(ModerationAction(**_load(ModerationAction, m, MODERATION_FIELDS), question_id=q.id,
-                                            facilitator_id=facilitators.get(email)))
+            action = ModerationAction(**_load(ModerationAction, m, MODERATION_FIELDS), question_id=q.id,
+                                      facilitator_id=facilitators.get(email))
+            action.before = _remap_before(action.before, ids)
+            db.session.add(action)
+
+
+def _remap_before(before, ids: dict):
+    """Question ids inside a moderation snapshot (merged_into_id, others) renumbered, so undo still works."""
+    if not isinstance(before, dict):
+        return before
+    before = dict(before)
+    if before.get("merged_into_id") is not None:
+        before["merged_into_id"] = ids.get(before["merged_into_id"])
+    if isinstance(before.get("others"), list):
+        before["others"] = [ids[i] for i in before["others"] if i in ids]
+    return before
