@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import pulse
@@ -311,43 +311,59 @@ def _undo_target(workshop: Workshop, action_id) -> ModerationAction:
 # --- reading ------------------------------------------------------------------------------
 
 def _load(workshop_id: int) -> tuple[list[Question], dict[int, dict]]:
-    # Every question and every upvote of the workshop in two queries; merged votes counted on their root.
+    # Questions, then upvotes aggregated in SQL; only merge groups need per-person rows (to count people once).
     questions = list(db.session.scalars(select(Question).where(Question.workshop_id == workshop_id)
                                         .order_by(Question.id)))
     by_id = {q.id: q for q in questions}
-
-    def root(q):
-        seen = set()
-        while q.status == QuestionStatus.merged and q.merged_into_id in by_id and q.id not in seen:
-            seen.add(q.id)
-            q = by_id[q.merged_into_id]
-        return q
-
-    support = {q.id: {"people": {}, "merged": []} for q in questions}
-    for q in questions:
-        if q.status == QuestionStatus.merged:
-            support[root(q).id]["merged"].append(q.id)
-    rows = db.session.execute(select(Upvote.question_id, Upvote.participant_id, Upvote.stance)
-                              .join(Question, Question.id == Upvote.question_id)
-                              .where(Question.workshop_id == workshop_id)).all()
-    for question_id, pid, stance in rows:
-        top = root(by_id[question_id])
-        if pid != top.participant_id:
-            support[top.id]["people"][pid] = stance
+    roots = {q.id: _root_id(q, by_id) for q in questions}
+    support = {q.id: {"votes": 0, "by_stance": Counter(), "merged": []} for q in questions}
+    for qid, rid in roots.items():
+        if qid != rid:
+            support[rid]["merged"].append(qid)
+    grouped = {qid for qid, rid in roots.items() if support[rid]["merged"]}
+    counts = db.session.execute(select(Upvote.question_id, Upvote.stance, func.count())
+                                .join(Question, Question.id == Upvote.question_id)
+                                .where(Question.workshop_id == workshop_id)
+                                .group_by(Upvote.question_id, Upvote.stance)).all()
+    for qid, stance, n in counts:
+        if qid not in grouped:
+            _add(support[qid], stance, n)
+    if grouped:
+        people: dict[int, dict] = {}
+        for qid, pid, stance in db.session.execute(select(Upvote.question_id, Upvote.participant_id, Upvote.stance)
+                                                   .where(Upvote.question_id.in_(grouped))):
+            if pid != by_id[roots[qid]].participant_id:
+                people.setdefault(roots[qid], {})[pid] = stance
+        for rid, supporters in people.items():
+            for stance in supporters.values():
+                _add(support[rid], stance, 1)
     return questions, support
 
 
-def _stats(people: dict) -> dict:
-    by_stance = Counter(s for s in people.values() if s)
-    sides = sorted(by_stance.values(), reverse=True)
+def _root_id(question: Question, by_id: dict) -> int:
+    seen = set()
+    while question.status == QuestionStatus.merged and question.merged_into_id in by_id and question.id not in seen:
+        seen.add(question.id)
+        question = by_id[question.merged_into_id]
+    return question.id
+
+
+def _add(support: dict, stance: str | None, n: int) -> None:
+    support["votes"] += n
+    if stance:
+        support["by_stance"][stance] += n
+
+
+def _stats(support: dict) -> dict:
+    sides = sorted(support["by_stance"].values(), reverse=True)
     bridge = sides[1] if len(sides) > 1 else 0
-    return {"votes": len(people), "by_stance": dict(by_stance), "bridge": bridge,
-            "both_sides": len(people) >= BOTH_SIDES_MIN and len(sides) >= 2}
+    return {"votes": support["votes"], "by_stance": dict(support["by_stance"]), "bridge": bridge,
+            "both_sides": support["votes"] >= BOTH_SIDES_MIN and len(sides) >= 2}
 
 
 def question_payload(question: Question, support: dict, full: bool = False) -> dict:
     """A question as screens see it; ``full`` adds moderation details (control screen, the asker)."""
-    stats = _stats(support["people"])
+    stats = _stats(support)
     payload = {
         "id": question.id, "text": question.text, "name": question.author_name, "stance": question.stance,
         "status": question.status.value, "highlighted": question.highlighted, "votes": stats["votes"],
@@ -383,9 +399,9 @@ def counts(workshop_id: int, questions: list[Question] | None = None) -> dict:
             "dismissed_by_reason": {DISMISS_REASONS[r]: n for r, n in reasons.items() if r in DISMISS_REASONS}}
 
 
-def wall_state(workshop: Workshop, role: str = "phone") -> dict:
+def wall_state(workshop: Workshop, role: str = "phone", loaded: tuple | None = None) -> dict:
     """The whole wall for a role: public screens never get held, dismissed or merged questions."""
-    questions, support = _load(workshop.id)
+    questions, support = loaded or _load(workshop.id)
     control = role == "control"
     shown = [q for q in questions if control or q.status in PUBLIC]
     payloads = [question_payload(q, support[q.id], full=control) for q in shown]
@@ -448,8 +464,9 @@ def _changed(question: Question, tell_asker: bool = True) -> None:
 def _flush_walls(workshop_ids: set) -> None:
     # Projector and control: up to 10 Hz, one wall built per dirty workshop.
     for workshop in db.session.scalars(select(Workshop).where(Workshop.id.in_(workshop_ids))):
-        socketio.emit("wall", wall_state(workshop, "projector"), to=rooms.screens(workshop.id), namespace=NS)
-        socketio.emit("wall", wall_state(workshop, "control"), to=rooms.control(workshop.id), namespace=NS)
+        loaded = _load(workshop.id)
+        socketio.emit("wall", wall_state(workshop, "projector", loaded), to=rooms.screens(workshop.id), namespace=NS)
+        socketio.emit("wall", wall_state(workshop, "control", loaded), to=rooms.control(workshop.id), namespace=NS)
 
 
 @pulse.on_flush("questions_wall_phones", every=5)
@@ -486,7 +503,7 @@ def export_rows(workshop: Workshop):
     """Rows for the CSV export, one per question, oldest first."""
     questions, support = _load(workshop.id)
     for q in questions:
-        stats = _stats(support[q.id]["people"])
+        stats = _stats(support[q.id])
         mix = "; ".join(f"{s}: {n}" for s, n in sorted(stats["by_stance"].items()))
         yield [q.id, q.created_at.isoformat(timespec="seconds"), q.status.value, q.text, q.author_name, q.stance,
                stats["votes"], mix, "yes" if stats["both_sides"] else "no",
