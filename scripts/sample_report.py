@@ -3,7 +3,8 @@
     .venv/bin/python scripts/sample_report.py [docs/sample-report.pdf]
 
 Everything goes through the service layer (registrations, check-in, phones, polls, votes) on a throwaway
-SQLite database; questions and segment times are written directly (simulated clock).
+SQLite database (questions through the question service); only segment times are written directly, on a
+simulated clock.
 """
 
 import random
@@ -25,7 +26,7 @@ from workshop.extensions import db  # noqa: E402
 from workshop.live import service as live  # noqa: E402
 from workshop.live.models import Vote  # noqa: E402
 from workshop.planner.service import get_workshop  # noqa: E402
-from workshop.questions.models import Question, QuestionStatus, Upvote  # noqa: E402
+from workshop.questions import service as questions  # noqa: E402
 from workshop.registration import service as registration  # noqa: E402
 from workshop.reports import service as reports  # noqa: E402
 
@@ -41,9 +42,9 @@ QUESTIONS = [
     ("Can a Trust fund a campaign group and still be challenged by it?", "answered", 8),
     ("What does 'marry' look like in practice - joint accounts?", "live", 5),
     ("Is Patient Opinion more useful than Twitter?", "live", 3),
-    ("Buy our followers!", "dismissed:off-topic", 0),
-    ("Same as the abusive-campaign question", "dismissed:duplicate", 0),
-    ("You are all sell-outs", "dismissed:abusive", 0),
+    ("Follow our page for free followers", "dismiss:off-topic", 0),
+    ("What do you do when a campaign gets abusive online?", "merge:0", 2),
+    ("You are all sell-outs", "dismiss:abusive", 0),
 ]
 
 
@@ -73,7 +74,7 @@ def simulate(app, rng: random.Random) -> str:
         for poll in polls:
             _run(poll, phones, rng, shift=False)
         _run(polls[0], phones, rng, shift=True)  # the re-run: has anyone changed their mind?
-        _questions(workshop, phones, rng)
+        _questions(workshop, phones, rng, host)
         _agenda(workshop, rng)
         return workshop.slug
 
@@ -101,17 +102,22 @@ def _run(poll, phones, rng, shift: bool) -> None:
     live.reveal_poll(poll)
 
 
-def _questions(workshop, phones, rng) -> None:
+def _questions(workshop, phones, rng, host) -> None:
+    """Questions through the question service: asked, upvoted, answered, dismissed, merged."""
+    asked = []
     for text, outcome, votes in QUESTIONS:
         asker = rng.choice(phones)
-        status, _, reason = outcome.partition(":")
-        q = Question(workshop_id=workshop.id, participant_id=asker.id, text=text, stance=asker.stance,
-                     status=QuestionStatus(status), dismiss_reason=reason or None)
-        db.session.add(q)
-        db.session.flush()
+        question = questions.ask_question(workshop, asker, text)
+        asked.append(question)
         for phone in rng.sample([p for p in phones if p.id != asker.id], votes):
-            db.session.add(Upvote(question_id=q.id, participant_id=phone.id, stance=phone.stance))
-    db.session.commit()
+            questions.toggle_upvote(phone, question.id)
+        action, _, arg = outcome.partition(":")
+        if action == "answered":
+            questions.mark_answered(workshop, question.id, by=host)
+        elif action == "dismiss":
+            questions.dismiss(workshop, question.id, arg, by=host)
+        elif action == "merge":
+            questions.merge(workshop, question.id, asked[int(arg)].id, by=host)
 
 
 def _agenda(workshop, rng) -> None:

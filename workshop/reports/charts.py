@@ -1,4 +1,4 @@
-"""Server-rendered SVG charts, readable in black and white: every series has a pattern and a text label.
+"""Server-rendered SVG charts, readable in black and white: every series has a texture and a text label.
 
 No JavaScript and no inline CSS (the CSP forbids it): only SVG presentation attributes. Each chart scales
 to its container through its viewBox, so it never overflows a printed page.
@@ -30,25 +30,42 @@ def pattern_index(key: str, position: int) -> int:
     return VERDICT_PATTERN.get(key, position) % len(PATTERNS)
 
 
-def _defs(uid: str) -> str:
-    parts = []
-    for name, light, dark in PATTERNS:
-        pid = f"{uid}-{name}"
-        body = {
-            "diagonal": f'<rect width="8" height="8" fill="{light}"/><line x1="0" y1="0" x2="0" y2="8" stroke="{dark}" stroke-width="3"/>',
-            "dots": f'<rect width="8" height="8" fill="{light}"/><circle cx="4" cy="4" r="2" fill="{dark}"/>',
-            "cross": f'<rect width="8" height="8" fill="{light}"/><path d="M0 4H8M4 0V8" stroke="{dark}" stroke-width="1.6"/>',
-            "horizontal": f'<rect width="8" height="8" fill="{light}"/><line x1="0" y1="4" x2="8" y2="4" stroke="{dark}" stroke-width="2.5"/>',
-            "vertical": f'<rect width="8" height="8" fill="{light}"/><line x1="4" y1="0" x2="4" y2="8" stroke="{dark}" stroke-width="2.5"/>',
-            "solid": f'<rect width="8" height="8" fill="{light}"/>',
-        }[name]
-        rotate = ' patternTransform="rotate(45)"' if name in ("diagonal", "cross") else ""
-        parts.append(f'<pattern id="{pid}" width="8" height="8" patternUnits="userSpaceOnUse"{rotate}>{body}</pattern>')
-    return "<defs>" + "".join(parts) + "</defs>"
+def _marks(name: str, x0: float, y0: float, w: float, h: float) -> str:
+    """Path data for a texture inside a rectangle: plain geometry, no <pattern> (PDF output keeps it vector)."""
+    x1, y1, step, d = x0 + w, y0 + h, 6, []
+    if name == "diagonal":
+        k = x0 + y0 + step / 2
+        while k < x1 + y1:
+            ax, bx = max(x0, k - y1), min(x1, k - y0)
+            if bx > ax:
+                d.append(f"M{ax:.1f} {k - ax:.1f}L{bx:.1f} {k - bx:.1f}")
+            k += step
+    if name in ("horizontal", "cross"):
+        d += [f"M{x0:.1f} {y:.1f}H{x1:.1f}" for y in _steps(y0, y1, 5 if name == "horizontal" else step)]
+    if name in ("vertical", "cross"):
+        d += [f"M{x:.1f} {y0:.1f}V{y1:.1f}" for x in _steps(x0, x1, 5 if name == "vertical" else step)]
+    if name == "dots":
+        d += [f"M{x - 1.3:.1f} {y:.1f}a1.3 1.3 0 1 0 2.6 0a1.3 1.3 0 1 0 -2.6 0"
+              for x in _steps(x0, x1, step) for y in _steps(y0, y1, step)]
+    return "".join(d)
 
 
-def _fill(uid: str, index: int) -> str:
-    return f"url(#{uid}-{PATTERNS[index][0]})"
+def _steps(low: float, high: float, step: float) -> list[float]:
+    """Evenly spaced positions strictly inside [low, high], centred."""
+    count = int((high - low) // step)
+    offset = (high - low - (count - 1) * step) / 2 if count > 0 else 0
+    return [low + offset + i * step for i in range(count)]
+
+
+def _box(index: int, x: float, y: float, w: float, h: float) -> str:
+    """A rectangle filled with series ``index``'s colour and texture, outlined in black."""
+    name, light, dark = PATTERNS[index % len(PATTERNS)]
+    fill = dark if name == "solid" else light
+    marks = _marks(name, x, y, w, h) if w > 0 else ""
+    width = "0.4" if name == "dots" else "1.5"
+    path = f'<path d="{marks}" stroke="{dark}" stroke-width="{width}" fill="{dark if name == "dots" else "none"}"/>' if marks else ""
+    return (f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" fill="{fill}"/>{path}'
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" fill="none" stroke="#111"/>')
 
 
 def _short(text: str, limit: int = 25) -> str:
@@ -61,7 +78,7 @@ def _svg(uid: str, title: str, height: int, body: str, summary: str) -> Markup:
         f'<svg class="chart-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
         f'width="100%" preserveAspectRatio="xMinYMin meet" role="img" aria-labelledby="{uid}-t {uid}-d" '
         f'data-chart="{uid}"><title id="{uid}-t">{escape(title)}</title><desc id="{uid}-d">{escape(summary)}</desc>'
-        f'{_defs(uid)}<g {FONT} fill="#111">{body}</g></svg>'
+        f'<g {FONT} fill="#111">{body}</g></svg>'
     )
 
 
@@ -78,8 +95,7 @@ def _legend(uid: str, entries: list[tuple[str, int]], y: int) -> tuple[str, int]
         if x and x + width > WIDTH:
             x, row = 0, row + 1
         top = y + row * 22
-        parts.append(f'<rect x="{x}" y="{top}" width="18" height="14" fill="{_fill(uid, index)}" stroke="#111"/>'
-                     f'<text x="{x + 24}" y="{top + 12}">{escape(text)}</text>')
+        parts.append(_box(index, x, top, 18, 14) + f'<text x="{x + 24}" y="{top + 12}">{escape(text)}</text>')
         x += width
     return "".join(parts), (row + 1) * 22 + 6
 
@@ -95,8 +111,8 @@ def bar_chart(uid: str, title: str, bars: list[dict], total: int) -> Markup:
         w = span * bar["value"] / peak
         parts.append(f'<text x="{LABEL_W - 8}" y="{y + 14}" text-anchor="end">{escape(_short(bar["label"]))}</text>'
                      f'<rect x="{LABEL_W}" y="{y + 1}" width="{span}" height="{BAR_H}" fill="#f2f2f5" stroke="#bbb"/>'
-                     f'<rect x="{LABEL_W}" y="{y + 1}" width="{w:.1f}" height="{BAR_H}" fill="{_fill(uid, bar["pattern"])}" stroke="#111"/>'
-                     f'<text x="{WIDTH - 4}" y="{y + 14}" text-anchor="end">{bar["value"]} ({_pct(bar["value"], total)})</text>')
+                     + _box(bar["pattern"], LABEL_W, y + 1, w, BAR_H)
+                     + f'<text x="{WIDTH - 4}" y="{y + 14}" text-anchor="end">{bar["value"]} ({_pct(bar["value"], total)})</text>')
     summary = "; ".join(f'{b["label"]}: {b["value"]} ({_pct(b["value"], total)})' for b in bars) + f"; {total} votes"
     return _svg(uid, title, top + len(bars) * ROW_H + 4, "".join(parts), summary)
 
@@ -122,7 +138,7 @@ def stacked_chart(uid: str, title: str, rows: list[dict], keys: list[str], label
             n = row["counts"].get(k, 0)
             w = span * n / total if total else 0
             if w:
-                parts.append(f'<rect x="{x:.1f}" y="{y + 1}" width="{w:.1f}" height="{BAR_H}" fill="{_fill(uid, pattern_index(k, i))}" stroke="#111"/>')
+                parts.append(_box(pattern_index(k, i), x, y + 1, w, BAR_H))
             if w >= 34:
                 cx = x + w / 2
                 parts.append(f'<rect x="{cx - 16:.1f}" y="{y + 3}" width="32" height="14" rx="4" fill="#fff"/>'
@@ -146,8 +162,8 @@ def grouped_chart(uid: str, title: str, groups: list[tuple[str, list[int]]], ser
         parts.append(f'<text x="{LABEL_W - 8}" y="{y + 12 + bar_h * (len(values) - 1) / 2:.0f}" text-anchor="end">{escape(_short(label))}</text>')
         for i, value in enumerate(values):
             w = span * value / peak
-            parts.append(f'<rect x="{LABEL_W}" y="{y}" width="{w:.1f}" height="{bar_h - 2}" fill="{_fill(uid, (i + 3) % len(PATTERNS))}" stroke="#111"/>'
-                         f'<text x="{LABEL_W + w + 6:.1f}" y="{y + 11}" font-size="11">{value}</text>')
+            parts.append(_box(i + 3, LABEL_W, y, w, bar_h - 2)
+                         + f'<text x="{LABEL_W + w + 6:.1f}" y="{y + 11}" font-size="11">{value}</text>')
             y += bar_h
         summary.append(f"{label}: " + ", ".join(f"{s} {v}" for s, v in zip(series, values, strict=False)))
         y += 10
@@ -173,12 +189,12 @@ def timeline_chart(uid: str, title: str, rows: list[dict]) -> Markup:
         tick += step
     for r in rows:
         x = LABEL_W + (r["planned_offset"] - low) * scale
-        parts.append(f'<text x="{LABEL_W - 8}" y="{y + 15}" text-anchor="end">{escape(_short(r["title"], 23))}</text>'
-                     f'<rect x="{x:.1f}" y="{y + 2}" width="{r["planned_minutes"] * scale:.1f}" height="9" fill="{_fill(uid, 3)}" stroke="#111"/>')
+        parts.append(f'<text x="{LABEL_W - 8}" y="{y + 15}" text-anchor="end">{escape(_short(r["title"], 22))}</text>'
+                     + _box(3, x, y + 2, r["planned_minutes"] * scale, 9))
         if r["actual_offset"] is not None:
             ax = LABEL_W + (r["actual_offset"] - low) * scale
             width = max((r["actual_minutes"] or 0) * scale, 2)
-            parts.append(f'<rect x="{ax:.1f}" y="{y + 13}" width="{width:.1f}" height="9" fill="{_fill(uid, 5)}" stroke="#111"/>')
+            parts.append(_box(5, ax, y + 13, width, 9))
         summary.append(f'{r["title"]}: planned {r["planned_start"]} for {r["planned_minutes"]} min, '
                        + (f'started {r["actual_start"]}' if r["actual_start"] else "not started"))
         y += ROW_H
