@@ -72,6 +72,14 @@ def test_phones_ask_and_upvote_facilitator_moderates_projector_follows(server, f
     upvote(both, question)
     expect(card).to_contain_text("Both sides want this")
 
+    # Sort tabs: newest first, then the both-sides ranking.
+    wall = corp.locator("#q-wall > li .q-text")
+    corp.get_by_role("button", name="New", exact=True).click()
+    expect(wall.first).to_have_text(f"{XSS} {tag}")
+    corp.get_by_role("button", name="Both sides", exact=True).click()
+    expect(corp.locator("#q-sort-hint")).to_contain_text("smaller side")
+    expect(wall.first).to_have_text(question)
+
     # Highlight: large on the projector; answered: off the stage, into the phones' answered list; undo.
     moderate(control, question, "Highlight", "Now answering on the projector.")
     expect(projector.locator("#q-now .q-now-text")).to_have_text(question)

@@ -19,6 +19,8 @@
   var sending = false;
   var STATUS = { pending: "Waiting for approval", live: "On the wall", answered: "Answered",
     dismissed: "Dismissed", merged: "Merged with a similar question" };
+  var HINTS = { top: "Most upvoted first.", new: "Newest first.",
+    both: "Questions people of different stances want: ranked by the support of the smaller side." };
   var socket = Live.connect("/questions", { code: app.dataset.code, role: "phone" });
 
   function say(node, text, bad) {
@@ -129,6 +131,7 @@
   Array.prototype.forEach.call(document.querySelectorAll(".q-sort"), function (button) {
     button.addEventListener("click", function () {
       sort = button.dataset.sort;
+      document.getElementById("q-sort-hint").textContent = HINTS[sort];
       Array.prototype.forEach.call(document.querySelectorAll(".q-sort"), function (b) {
         b.setAttribute("aria-pressed", b === button ? "true" : "false");
       });
