@@ -7,7 +7,8 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import need
+from tests.conftest import PASSWORD, need
+from tests.e2e.checks import axe_violations
 from tests.reports.test_views import CHARTS_PER_REPORT
 from workshop.reports import service
 
@@ -61,6 +62,19 @@ def test_report_prints_to_pdf_with_every_chart_and_no_overflow(ran, served, tmp_
             page.evaluate("() => { const s = document.createElementNS('http://www.w3.org/2000/svg', 'svg'); "
                           "s.setAttribute('width', '2000'); s.setAttribute('height', '5'); document.body.append(s); }")
             assert page.evaluate(OVERFLOW)["wide"], "the overflow check must catch a too-wide element"
+            audit = browser.new_context(bypass_csp=True).new_page()  # axe is injected as a script
+            audit.goto(f"{served}/report/{token}")
+            assert axe_violations(audit) == []
+            audit.goto(f"{served}/login")
+            audit.fill("#email", ran["host"].email)
+            audit.fill("#password", PASSWORD)
+            audit.click("button[type=submit], input[type=submit]")
+            audit.goto(f"{served}/planner/{ran['workshop'].slug}/report")
+            assert audit.get_by_role("button", name="Erase personal data").is_visible()
+            assert axe_violations(audit) == []
+            audit.emulate_media(media="print")  # the facilitator's own print-out: no controls, same charts
+            assert not audit.get_by_role("button", name="Erase personal data").is_visible()
+            assert audit.locator("svg.chart-svg").count() == CHARTS_PER_REPORT
         finally:
             browser.close()
     assert pdf.startswith(b"%PDF")
