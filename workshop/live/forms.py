@@ -2,7 +2,18 @@
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, SubmitField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, Length, StopValidation
+
+
+def answered(message: str):
+    """Like InputRequired, but an empty value counts ("Prefer not to say" is a real answer)."""
+
+    def check(form, field):
+        if not field.raw_data:
+            field.errors[:] = []  # replaces "Not a valid choice.", as InputRequired does
+            raise StopValidation(message)
+
+    return check
 
 
 class CodeForm(FlaskForm):
@@ -15,7 +26,7 @@ class CodeForm(FlaskForm):
 class StanceForm(FlaskForm):
     """Pick the stance you came with."""
 
-    stance = RadioField("Which side do you come from?", validators=[InputRequired(message="Pick one (or 'Prefer not to say').")])
+    stance = RadioField("Which side do you come from?", validators=[answered("Pick one (or 'Prefer not to say').")])
     submit = SubmitField("Join the session")
 
     def set_stances(self, stances: list[str]) -> None:

@@ -2,7 +2,18 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional, StopValidation
+
+
+def answered(message: str):
+    """Like InputRequired, but an empty value counts ("Prefer not to say" is a real answer)."""
+
+    def check(form, field):
+        if not field.raw_data:
+            field.errors[:] = []  # replaces "Not a valid choice.", as InputRequired does
+            raise StopValidation(message)
+
+    return check
 
 
 class RegistrationForm(FlaskForm):
@@ -16,7 +27,7 @@ class RegistrationForm(FlaskForm):
     organisation = StringField("Organisation (optional)", validators=[Optional(), Length(max=200)])
     stance = RadioField(
         "Which side do you come from?",
-        validators=[InputRequired(message="Pick the stance closest to yours (or 'Prefer not to say').")],
+        validators=[answered("Pick the stance closest to yours (or 'Prefer not to say').")],
     )
     needs = TextAreaField("Accessibility or other needs (optional, only the hosts see this)", validators=[Optional(), Length(max=1000)])
     consent = BooleanField(
