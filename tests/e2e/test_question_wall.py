@@ -72,6 +72,13 @@ def test_phones_ask_and_upvote_facilitator_moderates_projector_follows(server, f
     upvote(both, question)
     expect(card).to_contain_text("Both sides want this")
 
+    # A reload (reconnect) gets the whole wall back, with this phone's upvote still pressed.
+    activist.reload()
+    expect(activist.locator("#conn")).to_have_text("Live")
+    pressed = activist.locator("#q-wall > li", has_text=question).get_by_role("button")
+    expect(pressed).to_have_attribute("aria-pressed", "true")
+    expect(pressed).to_have_text("▲ Upvoted")
+
     # Sort tabs: newest first, then the both-sides ranking.
     wall = corp.locator("#q-wall > li .q-text")
     corp.get_by_role("button", name="New", exact=True).click()

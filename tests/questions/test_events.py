@@ -197,3 +197,18 @@ def test_another_workshops_facilitator_cannot_control(app, room, make_workshop, 
     http = login(app.test_client(), other)
     sc = socket_client(NS, {"code": room.workshop.join_code, "role": "control"}, http=http)
     assert not sc.is_connected(NS)
+
+
+def test_many_upvotes_are_coalesced_into_one_wall_per_flush(room, make_participant):
+    qid = room.phone_a.emit("ask", {"text": "Popular"}, namespace=NS, callback=True)["question"]["id"]
+    pulse.flush()
+    room.screen.get_received(NS)
+    room.phone_b.get_received(NS)
+    voters = [make_participant(room.workshop, "Both") for _ in range(12)]
+    for voter in voters:
+        service.toggle_upvote(voter, qid)
+    assert received(room.screen, "wall") == []  # nothing until the tick
+    pulse.flush()
+    walls = received(room.screen, "wall")
+    assert len(walls) == 1 and walls[0]["questions"][0]["votes"] == 12
+    assert len(received(room.phone_b, "wall")) == 1

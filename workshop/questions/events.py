@@ -78,7 +78,7 @@ class QuestionsNamespace(Namespace):
             question = service.ask_question(workshop, participant, data.get("text"), data.get("name"))
         except QuestionError as exc:
             return error(str(exc))
-        return {"ok": True, "question": service.my_question(question)}
+        return {"ok": True, "question": service.new_question_payload(question)}
 
     def on_upvote(self, data=None):
         """A phone toggles its upvote {question_id}."""

@@ -442,6 +442,11 @@ def my_question(question: Question) -> dict:
     return _owner_view(question, support[question.id])
 
 
+def new_question_payload(question: Question) -> dict:
+    """The asker's view of a question just asked (no votes yet: no need to load the wall)."""
+    return _owner_view(question, {"votes": 0, "by_stance": Counter(), "merged": []})
+
+
 def _owner_view(question: Question, support: dict) -> dict:
     # Status and reasons, but not the stances of the few people who upvoted (they stay anonymous).
     payload = question_payload(question, support, full=True)
