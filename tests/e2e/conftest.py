@@ -216,7 +216,10 @@ def join_phone(phone_page, server):
         else:
             page.get_by_label(stance or "Prefer not to say", exact=True).check()
             page.get_by_role("button", name="Join the session").click()
-        page.wait_for_url(f"**/live/{server.code}")
+        try:
+            page.wait_for_url(f"**/live/{server.code}")
+        except Exception as exc:
+            raise AssertionError(f"join failed on {page.url}: {page.locator('main').inner_text()[:500]}") from exc
         if query:
             page.goto(f"/live/{server.code}{query}")
         page.locator("#conn.ok").wait_for()
