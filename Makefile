@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := workshop
 
-.PHONY: run serve test test-pg lint format bench bench-smoke setup vendor clean
+.PHONY: run serve test test-pg lint format bench bench-smoke setup vendor clean cluster cluster-stop
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(PY) -m venv $(VENV)
@@ -39,3 +39,9 @@ vendor:  ## refresh vendored front-end assets from the npm registry (pinned vers
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite* .pytest_cache
+
+cluster: $(BIN)/activate  ## nginx + WORKERS gunicorn processes + local PostgreSQL and Redis, on loopback (docs/deploy.md)
+	scripts/cluster.sh start
+
+cluster-stop:  ## stop what `make cluster` started (same PORT)
+	scripts/cluster.sh stop

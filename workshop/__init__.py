@@ -69,6 +69,7 @@ def register_extensions(app: Flask) -> None:
         app,
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
         message_queue=app.config.get("REDIS_URL"),
+        channel=app.config.get("REDIS_NAMESPACE", "workshop") + ":socketio",
         cors_allowed_origins=app.config.get("CORS_ALLOWED_ORIGINS"),
         max_http_buffer_size=64 * 1024,
         ping_interval=20,

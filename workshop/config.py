@@ -31,6 +31,8 @@ def from_environment(instance_path: str) -> dict:
         "SECRET_KEY": load_secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", default_db),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        # Prefix of shared Redis keys and the Socket.IO channel: one per deployment sharing a Redis.
+        "REDIS_NAMESPACE": os.environ.get("REDIS_NAMESPACE") or "workshop",
         "SOCKETIO_ASYNC_MODE": os.environ.get("SOCKETIO_ASYNC_MODE") or None,
         "CORS_ALLOWED_ORIGINS": _origins(os.environ.get("CORS_ALLOWED_ORIGINS")),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,

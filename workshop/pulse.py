@@ -1,11 +1,22 @@
-"""Coalesced broadcasts: writes mark keys dirty; one loop per process flushes them at ~10 Hz.
+"""Coalesced broadcasts: writes mark keys dirty; a loop flushes them at ~10 Hz.
 
 However many votes arrive, each dirty poll (or wall) is broadcast at most once per tick, so
 2,000 phones voting at once cause a handful of broadcasts, not 2,000.
+
+Embedded (no ``REDIS_URL``): dirty keys live in this process and its own loop flushes them.
+Several processes (``REDIS_URL`` set): dirty keys live in Redis sets and only the process holding
+the leader lease (a Redis key with a short TTL, renewed every tick) flushes them, so each poll has
+exactly one broadcast stream; the Socket.IO message queue carries it to clients on every process.
+Handlers recompute from the database, so a broadcast includes the votes taken by every process.
+A killed leader's lease expires within ``LEASE_MS`` and another process takes over.
 """
 
+import json
 import logging
+import os
+import socket
 import threading
+import uuid
 from collections.abc import Callable
 
 from flask import Flask, current_app
@@ -14,10 +25,23 @@ from .extensions import socketio
 
 log = logging.getLogger("workshop.pulse")
 
+LEASE_MS = 2000
+# Renew the lease if this process holds it, else take it when it is free: one atomic step.
+_LEASE_SCRIPT = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  redis.call('pexpire', KEYS[1], ARGV[2])
+  return 1
+end
+if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+return 0
+"""
+_RELEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+
 _lock = threading.Lock()
 _dirty: dict[str, set] = {}
 _handlers: dict[str, tuple[Callable[[set], None], int]] = {}
 _loops: dict[int, bool] = {}
+_identity: dict[int, str] = {}
 
 
 def on_flush(name: str, every: int = 1):
@@ -31,11 +55,19 @@ def on_flush(name: str, every: int = 1):
 
 
 def mark(name: str, key) -> None:
-    """Note that ``key`` changed; it is broadcast on the next tick."""
-    with _lock:
-        _dirty.setdefault(name, set()).add(key)
+    """Note that ``key`` changed; it is broadcast on the next tick (by whichever process leads)."""
     app = current_app._get_current_object()
+    url = app.config.get("REDIS_URL")
+    if not (url and _shared_mark(app, url, name, key)):
+        with _lock:
+            _dirty.setdefault(name, set()).add(key)
     if app.config.get("LIVE_PULSE", True) and id(app) not in _loops:
+        _start(app)
+
+
+def start(app: Flask) -> None:
+    """Start ``app``'s flush loop now (servers with REDIS_URL: any process may become the leader)."""
+    if app.config.get("LIVE_PULSE", True):
         _start(app)
 
 
@@ -54,22 +86,102 @@ def _run(app: Flask) -> None:
         tick += 1
         try:
             with app.app_context():
-                flush(tick)
+                _flush(tick, shared=is_leader(app))
         except Exception:  # the loop must survive a bad tick
             log.exception("pulse tick failed")
+    _release(app)
 
 
 def flush(tick: int | None = None) -> None:
     """Run handlers for dirty keys (every handler when ``tick`` is None). Needs an app context."""
-    for name, (fn, every) in list(_handlers.items()):
-        if tick is not None and tick % every:
-            continue
+    _flush(tick, shared=bool(current_app.config.get("REDIS_URL")))
+
+
+def _flush(tick: int | None, shared: bool) -> None:
+    due = [name for name, (_, every) in _handlers.items() if tick is None or not tick % every]
+    popped = _shared_pop(current_app, due) if shared and due else {}
+    for name in due:
         with _lock:
             keys = _dirty.pop(name, set())
+        keys |= popped.get(name, set())
         if keys:
-            fn(keys)
+            _handlers[name][0](keys)
 
 
 def stop(app: Flask) -> None:
-    """Stop the loop of ``app`` (tests)."""
+    """Stop the loop of ``app`` (tests); it gives up the leader lease on its way out."""
     _loops.pop(id(app), None)
+
+
+# --- shared state in Redis (several processes) ---------------------------------------------
+
+def _client(url: str):
+    from .ratelimit import redis_client
+
+    return redis_client(url)
+
+
+def _key(app: Flask, *parts: str) -> str:
+    return ":".join((app.config.get("REDIS_NAMESPACE") or "workshop", "pulse", *parts))
+
+
+def _shared_mark(app: Flask, url: str, name: str, key) -> bool:
+    import redis
+
+    try:
+        _client(url).sadd(_key(app, "dirty", name), json.dumps(key))
+        return True
+    except redis.RedisError:  # Redis away: this process broadcasts what it knows itself
+        log.warning("pulse: Redis unavailable, marking %s locally", name, exc_info=True)
+        return False
+
+
+def _shared_pop(app: Flask, names: list[str]) -> dict[str, set]:
+    import redis
+
+    pipe = _client(app.config["REDIS_URL"]).pipeline(transaction=True)
+    for name in names:
+        pipe.smembers(_key(app, "dirty", name))
+        pipe.delete(_key(app, "dirty", name))
+    try:
+        replies = pipe.execute()
+    except redis.RedisError:
+        log.warning("pulse: Redis unavailable, flush skipped", exc_info=True)
+        return {}
+    return {name: {json.loads(m) for m in members} for name, members in zip(names, replies[::2], strict=True)}
+
+
+def identity(app: Flask) -> str:
+    """This process's name in the leader lease (host:pid:random)."""
+    if id(app) not in _identity:
+        _identity[id(app)] = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return _identity[id(app)]
+
+
+def is_leader(app: Flask) -> bool:
+    """Take or renew the flush lease; True when this process may flush the shared dirty keys."""
+    url = app.config.get("REDIS_URL")
+    if not url:
+        return False
+    import redis
+
+    try:
+        return bool(_client(url).eval(_LEASE_SCRIPT, 1, _key(app, "leader"), identity(app), LEASE_MS))
+    except redis.RedisError:
+        log.warning("pulse: Redis unavailable, no leader lease", exc_info=True)
+        return False
+
+
+def leader(app: Flask) -> str | None:
+    """Who holds the flush lease now (None: nobody)."""
+    value = _client(app.config["REDIS_URL"]).get(_key(app, "leader"))
+    return value.decode() if value else None
+
+
+def _release(app: Flask) -> None:
+    url = app.config.get("REDIS_URL")
+    if url:
+        try:
+            _client(url).eval(_RELEASE_SCRIPT, 1, _key(app, "leader"), identity(app))
+        except Exception:  # best effort: the lease expires anyway
+            log.warning("pulse: could not release the lease", exc_info=True)
