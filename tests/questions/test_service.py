@@ -313,3 +313,14 @@ def test_rate_limits_are_shared_through_redis(app, workshop, phones):
     with pytest.raises(QuestionError, match="You can ask 2 questions per 3600 seconds"):
         service.ask_question(workshop, phones[0], "Three")
     assert int(client.get(next(client.scan_iter(f"rl:question:{phones[0].id}:*")))) == 3
+
+
+def test_undoing_an_old_highlight_leaves_the_current_one_alone(workshop, phones):
+    a = service.ask_question(workshop, phones[0], "A")
+    b = service.ask_question(workshop, phones[1], "B")
+    service.highlight(workshop, a.id)
+    first = db.session.query(ModerationAction).one()
+    service.highlight(workshop, b.id)
+    service.undo(workshop, first.id)
+    assert (a.highlighted, b.highlighted) == (False, True)
+    assert service.wall_state(workshop, "projector")["highlighted"]["id"] == b.id

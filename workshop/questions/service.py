@@ -278,21 +278,30 @@ def undo(workshop: Workshop, action_id=None, by=None) -> Question:
     question.status = QuestionStatus(before["status"])
     question.dismiss_reason, question.merged_into_id = before["dismiss_reason"], before["merged_into_id"]
     question.answered_at = before["answered_at"] and datetime.fromisoformat(before["answered_at"])
-    restored = []
-    if entry.action == "highlight" and not [q for q in _highlighted(workshop.id) if q.id != question.id]:
-        restored = [q for q in (db.session.get(Question, i) for i in before.get("others", [])) if q]
-        for other in restored:
-            other.highlighted = other.status == QuestionStatus.live
-    elif before["highlighted"] and question.status == QuestionStatus.live:
-        for other in _highlighted(workshop.id):
-            other.highlighted = False
-            restored.append(other)
-    question.highlighted = before["highlighted"] and question.status == QuestionStatus.live
+    others = _restore_highlights(workshop, question, entry)
     entry.undone = True
     _commit(question, "undo " + entry.action)
-    for other in restored:
+    for other in others:
         _changed(other)
     return question
+
+
+def _restore_highlights(workshop: Workshop, question: Question, entry: ModerationAction) -> list[Question]:
+    # Only one question is highlighted: undoing a highlight gives it back to the one that lost it (unless
+    # another is highlighted now); restoring a highlighted question takes it from whichever has it.
+    before = entry.before
+    question.highlighted = bool(before["highlighted"]) and question.status == QuestionStatus.live
+    others = [q for q in _highlighted(workshop.id) if q.id != question.id]
+    if entry.action == "highlight" and not others:
+        others = [q for q in (db.session.get(Question, i) for i in before.get("others", [])) if q]
+        for other in others:
+            other.highlighted = other.status == QuestionStatus.live
+    elif question.highlighted:
+        for other in others:
+            other.highlighted = False
+    else:
+        others = []
+    return others
 
 
 def _undo_target(workshop: Workshop, action_id) -> ModerationAction:
