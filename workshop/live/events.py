@@ -82,7 +82,7 @@ class LiveNamespace(Namespace):
         return {"ok": True, "state": service.session_state(workshop, client.role, participant)}
 
     def on_vote(self, data=None):
-        """A phone's vote: acknowledged only after it is committed."""
+        """A phone's vote: acknowledged only after it is committed (group commit, see service.submit_vote)."""
         client = self.clients.get(request.sid)
         if client is None or client.role != "phone":
             return error("only phones can vote")
@@ -90,10 +90,8 @@ class LiveNamespace(Namespace):
             return error("send {poll_id, choice}")
         if not limit("vote", str(client.participant_id), 30, 10):
             return error("Too many votes: wait a few seconds.")
-        participant = db.session.get(Participant, client.participant_id)
-        workshop = db.session.get(Workshop, client.workshop_id)
-        try:
-            vote = service.cast_vote(participant, data.get("poll_id"), data.get("choice"), workshop.require_ticket)
+        try:  # no per-vote queries here: the group commit checks poll, ticket rule and voter once per round
+            vote = service.submit_vote(client.participant_id, data.get("poll_id"), data.get("choice"))
         except LiveError as exc:
             return error(str(exc))
         return {"ok": True, "vote": vote}

@@ -1,6 +1,9 @@
 """Live-session operations: polls, participants, votes. The only place that writes and broadcasts them."""
 
 import logging
+import threading
+import time
+from dataclasses import dataclass, field
 
 from flask import abort, url_for
 from sqlalchemy import delete, select
@@ -13,7 +16,7 @@ from ..models import IllegalTransition, utcnow
 from ..planner.models import Workshop
 from ..planner.service import current_segment
 from ..planner.service import start_segment as start_agenda_segment
-from ..registration.models import RegistrationStatus
+from ..registration.models import Registration, RegistrationStatus
 from ..registration.service import by_ticket
 from . import rooms
 from .models import VERDICTS, Participant, Poll, PollKind, PollState, Vote
@@ -202,32 +205,131 @@ def validate_choice(poll: Poll, choice) -> str:
     return choice
 
 
-def cast_vote(participant: Participant, poll_id, choice, require_ticket: bool = False) -> dict:
-    """Record (or change) a vote; returns only after it is committed."""
-    poll = db.session.get(Poll, poll_id) if isinstance(poll_id, int) and not isinstance(poll_id, bool) else None
-    if poll is None or poll.workshop_id != participant.workshop_id:
+def cast_vote(participant: Participant, poll_id, choice, require_ticket: bool | None = False) -> dict:
+    """Record (or change) a vote; returns only after it is committed. ``require_ticket=None``: the workshop's rule."""
+    return submit_vote(participant.id, poll_id, choice, require_ticket)
+
+
+def submit_vote(participant_id: int, poll_id, choice, require_ticket: bool | None = None) -> dict:
+    """Queue a vote for the next group commit and wait for it; raises LiveError when refused."""
+    ballot = _Ballot(participant_id, poll_id, choice, require_ticket)
+    with _queue_lock:
+        _queue.append(ballot)
+        ballot.lead = not _writer["busy"]
+        _writer["busy"] = True
+    if not ballot.lead:
+        ballot.done.wait()  # woken with a result, or handed the writer's role
+    if not ballot.finished:
+        _write_round()
+    if ballot.error:
+        raise LiveError(ballot.error)
+    return ballot.result
+
+
+# --- group commit -------------------------------------------------------------------------
+# Every vote waiting at the same moment is written by one INSERT .. ON CONFLICT executemany and one
+# COMMIT; each voter is acknowledged after that commit. The first voter to find no writer busy writes
+# one round (everything queued), then hands the role to the oldest voter still waiting, so no
+# handler is held hostage writing other people's votes for long. Poll state, the workshop's ticket rule
+# and participants are read once per round, inside the writing transaction: never per vote, never stale.
+
+@dataclass(eq=False)
+class _Ballot:
+    participant_id: int
+    poll_id: object
+    choice: object
+    require_ticket: bool | None
+    done: threading.Event = field(default_factory=threading.Event)
+    lead: bool = False
+    finished: bool = False
+    result: dict | None = None
+    error: str | None = None
+
+
+_queue_lock = threading.Lock()
+_queue: list[_Ballot] = []
+_writer = {"busy": False}
+
+
+def _write_round() -> None:
+    time.sleep(0)  # under gevent: let every vote already received join this round
+    with _queue_lock:
+        batch = _queue[:]
+        _queue.clear()
+    try:
+        _write_batch(batch)
+    except Exception:  # never leave a voter waiting forever
+        log.exception("vote group commit failed")
+        db.session.rollback()
+        for ballot in batch:
+            if not ballot.finished:
+                ballot.error, ballot.finished = "Your vote could not be saved: please try again.", True
+    finally:
+        with _queue_lock:
+            successor = _queue[0] if _queue else None
+            _writer["busy"] = successor is not None
+            if successor:
+                successor.lead = True
+        for ballot in batch:
+            ballot.done.set()
+        if successor:
+            successor.done.set()
+
+
+def _refuse(ballot: _Ballot, message: str) -> None:
+    ballot.error, ballot.finished = message, True
+
+
+def _write_batch(batch: list[_Ballot]) -> None:
+    poll_ids = {b.poll_id for b in batch if isinstance(b.poll_id, int) and not isinstance(b.poll_id, bool)}
+    polls = {poll.id: (poll, rule) for poll, rule in db.session.execute(
+        select(Poll, Workshop.require_ticket).join(Workshop, Workshop.id == Poll.workshop_id)
+        .where(Poll.id.in_(poll_ids)).execution_options(populate_existing=True))} if poll_ids else {}
+    people = {row.id: row for row in db.session.execute(
+        select(Participant.id, Participant.workshop_id, Participant.stance, Registration.checked_in_at)
+        .outerjoin(Registration, Registration.id == Participant.registration_id)
+        .where(Participant.id.in_({b.participant_id for b in batch})))}
+    rows, accepted, now = {}, [], utcnow()
+    for ballot in batch:
+        poll, rule = polls.get(ballot.poll_id, (None, False))
+        person = people.get(ballot.participant_id)
+        try:
+            value = _check(ballot, poll, rule, person)
+        except LiveError as exc:
+            _refuse(ballot, str(exc))
+            continue
+        rows[(poll.id, poll.round, person.id)] = {  # one participant twice in a round: the later vote wins
+            "poll_id": poll.id, "round": poll.round, "participant_id": person.id, "choice": value,
+            "stance": person.stance, "created_at": now, "updated_at": now}
+        accepted.append((ballot, poll))
+    if rows:
+        _upsert_votes(list(rows.values()))
+    for ballot, poll in accepted:
+        ballot.result, ballot.finished = {"poll_id": poll.id, "round": poll.round, "choice": ballot.choice}, True
+    for poll_id in {poll.id for _, poll in accepted}:
+        pulse.mark("tally", poll_id)
+        pulse.mark("tally_phones", poll_id)
+
+
+def _check(ballot: _Ballot, poll: Poll | None, rule: bool, person) -> str:
+    if poll is None or person is None or poll.workshop_id != person.workshop_id:
         raise LiveError("That poll does not exist.")
     if poll.state != PollState.open:
         raise LiveError("Voting is closed for this poll.")
-    if require_ticket and not participant.has_ticket:
+    needs_ticket = rule if ballot.require_ticket is None else ballot.require_ticket
+    if needs_ticket and person.checked_in_at is None:
         raise LiveError("This poll needs a voting pass: bind your phone to your checked-in ticket.")
-    value = validate_choice(poll, choice)
-    _upsert_vote(poll, participant, value)
-    db.session.commit()
-    pulse.mark("tally", poll.id)
-    pulse.mark("tally_phones", poll.id)
-    return {"poll_id": poll.id, "round": poll.round, "choice": choice}
+    return validate_choice(poll, ballot.choice)
 
 
-def _upsert_vote(poll: Poll, participant: Participant, value: str) -> None:
+def _upsert_votes(rows: list[dict]) -> None:
     # One statement, race-free: the unique constraint makes a second vote a change, not a duplicate.
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    now = utcnow()
-    stmt = insert(Vote).values(poll_id=poll.id, round=poll.round, participant_id=participant.id,
-                               choice=value, stance=participant.stance, created_at=now, updated_at=now)
+    stmt = insert(Vote.__table__)
     stmt = stmt.on_conflict_do_update(index_elements=["poll_id", "round", "participant_id"],
-                                      set_={"choice": value, "updated_at": now})
-    db.session.execute(stmt)
+                                      set_={"choice": stmt.excluded.choice, "updated_at": stmt.excluded.updated_at})
+    db.session.execute(stmt, rows)
+    db.session.commit()
 
 
 def my_vote(poll: Poll | None, participant: Participant | None):
