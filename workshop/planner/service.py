@@ -89,10 +89,13 @@ def create_workshop(data: dict, facilitator) -> Workshop:
 
 
 def update_workshop(workshop: Workshop, data: dict) -> Workshop:
-    """Save edited details."""
+    """Save edited details; live screens pick up moderation and name settings at once."""
+    from ..questions.service import settings_changed
+
     apply_details(workshop, data)
     db.session.commit()
     log.info("workshop updated id=%s", workshop.id)
+    settings_changed(workshop)
     return workshop
 
 

@@ -483,9 +483,9 @@ def _flush_walls(workshop_ids: set) -> None:
         socketio.emit("wall", wall_state(workshop, "control", loaded), to=rooms.control(workshop.id), namespace=NS)
 
 
-@pulse.on_flush("questions_wall_phones", every=5)
+@pulse.on_flush("questions_wall_phones", every=10)  # phones: at most once a second, like tallies
 def _flush_phone_walls(workshop_ids: set) -> None:
-    # Phones: at most twice a second - the big fan-out.
+    # Phones: the big fan-out.
     for workshop in db.session.scalars(select(Workshop).where(Workshop.id.in_(workshop_ids))):
         socketio.emit("wall", wall_state(workshop, "phone"), to=rooms.phones(workshop.id), namespace=NS)
 
