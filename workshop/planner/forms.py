@@ -73,6 +73,8 @@ class WorkshopForm(FlaskForm):
 def stance_list(text: str) -> list[str]:
     """Split the stances textarea into a de-duplicated list."""
     seen = []
+    if isinstance(text, (list, tuple)):  # a POST without the field keeps the workshop's stored list
+        text = "\n".join(map(str, text))
     for line in re.split(r"[\r\n]+", text or ""):
         if line.strip() and line.strip() not in seen:
             seen.append(line.strip())
