@@ -16,6 +16,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 
@@ -81,8 +82,10 @@ def _start(app: Flask) -> None:
 
 def _run(app: Flask) -> None:
     interval, tick = app.config["TALLY_INTERVAL"], 0
+    due = time.monotonic()
     while _loops.get(id(app)):
-        socketio.sleep(interval)
+        due = max(due + interval, time.monotonic())  # fixed rate: a slow tick does not stretch the next
+        socketio.sleep(due - time.monotonic())
         tick += 1
         try:
             with app.app_context():
