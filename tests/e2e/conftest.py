@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import IN_CI, need
 
@@ -205,11 +206,15 @@ def facilitator_page(new_page, facilitator_state):
 
 @pytest.fixture
 def join_phone(phone_page, server):
-    """Factory: a phone that opened the join URL and picked a stance (or used a ticket); returns its page."""
+    """Factory: a phone that opened the join URL and picked a stance (or used a ticket); returns its page.
 
-    def join(stance=None, ticket=None, url=None, query=""):
+    wait=False returns as soon as the phone screen starts loading (pipelines many joins); call
+    `expect(page.locator("#conn")).to_have_text("Live")` later.
+    """
+
+    def join(stance=None, ticket=None, url=None, query="", wait=True):
         page = phone_page()
-        page.goto(url or f"/j/{server.code}")
+        page.goto(url or f"/j/{server.code}", wait_until="commit" if not wait else "load")
         if ticket:
             page.get_by_label("Ticket code", exact=False).fill(ticket)
             page.get_by_role("button", name="Use my ticket").click()
@@ -217,12 +222,13 @@ def join_phone(phone_page, server):
             page.get_by_label(stance or "Prefer not to say", exact=True).check()
             page.get_by_role("button", name="Join the session").click()
         try:
-            page.wait_for_url(f"**/live/{server.code}")
+            page.wait_for_url(f"**/live/{server.code}", wait_until="load" if wait else "commit")
         except Exception as exc:
             raise AssertionError(f"join failed on {page.url}: {page.locator('main').inner_text()[:500]}") from exc
         if query:
             page.goto(f"/live/{server.code}{query}")
-        page.locator("#conn.ok").wait_for()
+        if wait:
+            expect(page.locator("#conn")).to_have_text("Live")
         return page
 
     return join

@@ -127,8 +127,10 @@ def test_rehearsal(server, new_page, join_phone, screenshot):
     # 20 phones join by the projector's QR code: two with tickets, the rest pick a stance.
     join_url = decode_qr(projector, "img.join-qr")
     assert join_url == f"{server.url}/j/{code}"
-    phones = [join_phone(url=join_url, ticket=ann_ticket), join_phone(url=join_url, ticket=cat_ticket)]
-    phones += [join_phone(stance, url=join_url) for stance in STANCES[2:]]
+    phones = [join_phone(url=join_url, ticket=ann_ticket, wait=False), join_phone(url=join_url, ticket=cat_ticket, wait=False)]
+    phones += [join_phone(stance, url=join_url, wait=False) for stance in STANCES[2:]]
+    for phone in phones:
+        expect(phone.locator("#conn")).to_have_text("Live")
     expect(phones[0].locator("#app")).to_contain_text(f"You joined as {CORPORATE} with your ticket")
     screenshot(phones[5], "phone-join")
 
