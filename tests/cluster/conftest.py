@@ -222,6 +222,7 @@ class Screen:
     """A python-socketio client on /live that records what it receives."""
 
     def __init__(self, base_url: str, auth: dict, sticky: str | None = None, websocket_only: bool = False):
+        self.token = auth.get("token")
         self.received: list[tuple[float, str, dict]] = []
         self.connects = 0
         self.disconnects = 0
