@@ -241,7 +241,7 @@ def screenshot(pytestconfig):
 
     def shoot(page, name, full_page=True):
         path = ARTIFACTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=full_page, animations="disabled")
+        page.screenshot(path=str(path), full_page=full_page, animations="disabled", scale="css")
         if pytestconfig.getoption("--screenshots"):
             DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, DOCS_SHOTS / f"{name}.png")

@@ -31,7 +31,7 @@ def test_phones_vote_projector_counts_reveal_splits_by_stance(server, facilitato
         vote(phone, STAFF, answer.title())
     expect(projector.locator("#count")).to_have_text("6 votes")
     expect(projector.locator("#results")).to_be_empty()  # nothing shown before the reveal
-    screenshot(phones[0], "phone-voted")
+    screenshot(phones[0], "phone-poll")
 
     control_action(control, STAFF, "Reveal")
     results = projector.locator("#results")

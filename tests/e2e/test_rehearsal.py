@@ -132,7 +132,7 @@ def test_rehearsal(server, new_page, join_phone, screenshot):
     for phone in phones:
         expect(phone.locator("#conn")).to_have_text("Live")
     expect(phones[0].locator("#app")).to_contain_text(f"You joined as {CORPORATE} with your ticket")
-    screenshot(phones[5], "phone-join")
+    screenshot(phones[5], "phone-joined")
 
     # Verdict poll 1: everyone votes; the projector counts; reveal shows the split (small groups hidden).
     open_poll(control, CO_RUN)
