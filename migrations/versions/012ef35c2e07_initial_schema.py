@@ -178,4 +178,6 @@ def downgrade():
     op.drop_table('agenda_item')
     op.drop_table('workshop')
     op.drop_table('facilitator')
+    for name in ('registrationstatus', 'pollstate', 'pollkind', 'segmentkind', 'moderation'):
+        sa.Enum(name=name).drop(op.get_bind(), checkfirst=True)  # PostgreSQL keeps enum types
     # ### end Alembic commands ###
