@@ -33,7 +33,7 @@
     current.answers.forEach(function (answer) {
       var chosen = mine === answer;
       var button = el("button", { type: "button", className: "answer answer-" + answer + (chosen ? " chosen" : ""),
-        "aria-pressed": chosen ? "true" : "false", text: Live.label(current, answer) });
+        "aria-pressed": chosen ? "true" : "false", "data-key": answer, text: Live.label(current, answer) });
       button.disabled = current.state !== "open";
       button.addEventListener("click", function () { vote(answer); });
       group.appendChild(button);
@@ -50,7 +50,7 @@
       ["snog", "marry", "avoid"].forEach(function (v) {
         var chosen = picks[i] === v;
         var b = el("button", { type: "button", className: "answer small answer-" + v + (chosen ? " chosen" : ""),
-          "aria-pressed": chosen ? "true" : "false", text: Live.LABELS[v] });
+          "aria-pressed": chosen ? "true" : "false", "data-key": i + ":" + v, text: Live.LABELS[v] });
         b.disabled = current.state !== "open";
         b.addEventListener("click", function () {
           picks = picks.map(function (p) { return p === v ? null : p; });
@@ -62,7 +62,7 @@
       });
       form.appendChild(fieldset);
     });
-    var submit = el("button", { type: "submit", className: "button primary big", text: "Send my verdicts" });
+    var submit = el("button", { type: "submit", className: "button primary big", "data-key": "send", text: "Send my verdicts" });
     submit.disabled = current.state !== "open" || picks.indexOf(null) !== -1;
     form.appendChild(submit);
     form.addEventListener("submit", function (e) { e.preventDefault(); vote(picks); });
@@ -70,6 +70,15 @@
   }
 
   function renderPoll() {
+    // Re-rendering replaces the buttons: keep keyboard focus on the same one (not lost to <body>).
+    var active = document.activeElement;
+    var key = active && pollBox.contains(active) ? active.getAttribute("data-key") : null;
+    renderPollContent();
+    var again = key && pollBox.querySelector('[data-key="' + key + '"]');
+    if (again) again.focus();
+  }
+
+  function renderPollContent() {
     pollBox.textContent = "";
     if (!current) {
       pollBox.appendChild(el("p", { className: "waiting", text: "Waiting for the next poll…" }));
@@ -91,6 +100,7 @@
   socket.on("poll_state", function (poll) {
     if (!current || poll.id !== current.id || poll.round !== current.round) { mine = null; draft = null; }
     if (poll.state === "open" && (!current || poll.id !== current.id)) say("");
+    if (poll.results_visible && !(current && current.id === poll.id && current.results_visible)) say("Results are shown below.");
     current = poll;
     renderPoll();
   });
