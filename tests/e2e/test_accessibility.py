@@ -21,6 +21,7 @@ from tests.e2e.screens import (
     open_control,
     open_poll,
     open_projector,
+    poll_card,
     vote,
 )
 
@@ -206,7 +207,10 @@ def test_keyboard_only_voting(server, facilitator_page, phone_page):
     page.keyboard.press("Enter")
     expect(page.locator("#conn")).to_have_text("Live")
     control = open_control(facilitator_page, server.slug)
-    open_poll(control, prompt)
+    card = poll_card(control, prompt)  # the facilitator uses the keyboard too: focus survives the re-render
+    card.get_by_role("button", name="Re-run" if card.get_by_role("button", name="Re-run").count() else "Open").focus()
+    control.keyboard.press("Enter")
+    expect(card.get_by_role("button", name="Close")).to_be_focused()
     expect(page.locator("#poll .prompt")).to_have_text(prompt)
     _tab_to(page, ".answer-marry")
     page.keyboard.press("Enter")

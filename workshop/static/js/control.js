@@ -31,13 +31,28 @@
   }
 
   function action(label, event, poll) {
-    var b = el("button", { type: "button", className: "button small", text: label });
+    var b = el("button", { type: "button", className: "button small", "data-key": poll.id + ":" + label, text: label });
     b.addEventListener("click", function () { send(event, { poll_id: poll.id }); });
     return b;
   }
 
+  function keepingFocus(list, render) {
+    // Lists are rebuilt on every tally: put keyboard focus back on the same button (or its card's first one).
+    var active = document.activeElement;
+    var key = active && list.contains(active) ? active.getAttribute("data-key") : null;
+    render();
+    if (!key) return;
+    var again = list.querySelector('[data-key="' + key + '"]') ||
+      list.querySelector('[data-key^="' + key.split(":")[0] + ':"]');
+    if (again) again.focus();
+  }
+
   function renderPolls() {
     var list = document.getElementById("polls");
+    keepingFocus(list, function () { renderPollList(list); });
+  }
+
+  function renderPollList(list) {
     list.textContent = "";
     polls.forEach(function (poll) {
       var buttons = el("div", { className: "actions" });
@@ -52,7 +67,7 @@
       var item = el("li", { className: "card poll-" + poll.state, "data-poll-id": String(poll.id) },
         el("p", {}, el("span", { className: "tag", text: poll.kind }), el("span", { className: "tag", text: poll.state + (poll.round > 1 ? " · run " + poll.round : "") }),
           el("strong", { text: " " + poll.prompt })),
-        el("p", { className: "count", text: (poll.total || 0) + " votes" + (poll.revealed ? " · revealed" : "") }),
+        el("p", { className: "count", text: (poll.total || 0) + (poll.total === 1 ? " vote" : " votes") + (poll.revealed ? " · revealed" : "") }),
         buttons, results);
       if (poll.state !== "draft" && poll.results) Live.renderResults(results, poll, poll.results);
       list.appendChild(item);
@@ -61,16 +76,20 @@
 
   function renderAgenda() {
     var list = document.getElementById("agenda");
+    keepingFocus(list, function () { renderAgendaList(list); });
+    document.getElementById("segment-now").textContent = segment ? segment.title : "–";
+  }
+
+  function renderAgendaList(list) {
     list.textContent = "";
     agenda.forEach(function (item) {
       var running = segment && segment.id === item.id;
       var b = el("button", { type: "button", className: "button small" + (running ? " primary" : ""),
-        text: running ? "Running" : "Start" });
+        "data-key": "segment-" + item.id + ":start", text: running ? "Running" : "Start" });
       b.addEventListener("click", function () { send("segment_start", { item_id: item.id }); });
       list.appendChild(el("li", { className: running ? "running" : "" },
         el("span", { text: item.title + " · " + item.minutes + " min " }), b));
     });
-    document.getElementById("segment-now").textContent = segment ? segment.title : "–";
   }
 
   function tick() {
