@@ -45,3 +45,9 @@ cluster: $(BIN)/activate  ## nginx + WORKERS gunicorn processes + local PostgreS
 
 cluster-stop:  ## stop what `make cluster` started (same PORT)
 	scripts/cluster.sh stop
+
+bench: $(BIN)/activate  ## whole benchmark ladder against the baseline and the app (< 10 min, docs/performance.md)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+bench-smoke: $(BIN)/activate  ## tiny benchmark (< 60 s); fails when a vote is lost or double counted (CI)
+	$(BIN)/python -m bench.run --smoke

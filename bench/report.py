@@ -1,0 +1,165 @@
+"""Targets, ratios to the baseline, the text table, the plot and docs/performance.md's figures."""
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs" / "performance.md"
+PLOT = ROOT / "docs" / "performance-p99.png"
+START, END = "<!-- bench:results -->", "<!-- /bench:results -->"
+P99_SUSTAINED_MS, P99_BURST_MS, P99_OPEN_MS = 250, 1000, 300
+
+
+def _main(server: dict, plan: dict) -> dict:
+    return server["sizes"].get(plan["main"]) or server["sizes"][str(plan["main"])]
+
+
+def _rows(server: dict) -> list[tuple[int, dict]]:
+    return sorted((int(k), v) for k, v in server["sizes"].items())
+
+
+def rung_passes(rate: float, rung: dict) -> bool:
+    """Sustained at ``rate``: p99 vote-to-projector within 250 ms, every vote acked and intact, rate kept."""
+    p99 = rung["to_projector"]["p99"]
+    return (p99 is not None and p99 <= P99_SUSTAINED_MS and rung["intact"] and rung["refused"] == 0
+            and rung["skipped_busy"] == 0 and (rung["achieved_rate"] or 0) >= 0.9 * rate)
+
+
+def max_sustained(main: dict) -> float:
+    """Highest rate of the ladder that passes (0 when none does)."""
+    return max((float(rate) for rate, rung in main.get("sustained", {}).items() if rung_passes(float(rate), rung)),
+               default=0.0)
+
+
+def integrity_failures(name: str, server: dict) -> list[str]:
+    """Every phase where acks, store and projector disagree."""
+    broken = []
+    for size, row in _rows(server):
+        phases = {"burst": row["burst"], **{f"{rate}/s": rung for rate, rung in row.get("sustained", {}).items()}}
+        broken += [f"{name} {size} phones {label}" for label, phase in phases.items() if not phase["intact"]]
+        if row.get("storm", {}).get("wrong_my_vote"):
+            broken.append(f"{name} storm: my_vote lost")
+        questions = row.get("questions")
+        if questions and questions["stored"]["questions"] != questions["asked"]:
+            broken.append(f"{name} question wall: asks acked != stored")
+    return broken
+
+
+def summarise(server: dict, plan: dict) -> dict:
+    """The headline figures of one server."""
+    main = _main(server, plan)
+    return {"connect_failures": sum(row["connect"]["failures"] for _, row in _rows(server)),
+            "connect_per_second": main["connect"]["per_second"], "max_sustained": max_sustained(main),
+            "burst_p99": main["burst"]["to_projector"]["p99"], "burst_acked": main["burst"]["acked"],
+            "burst_phones": main["burst"]["planned"], "open_p99": main["poll_open"]["latency"]["p99"],
+            "open_reached": main["poll_open"]["reached"], "peak_rss_mib": server["peak_rss_mib"]}
+
+
+def analyse(result: dict) -> dict:
+    """Headlines, ratios app/baseline, targets met or missed, integrity failures."""
+    plan = result["plan"]
+    heads = {name: summarise(server, plan) for name, server in result["servers"].items()}
+    app, base = heads.get("app"), heads.get("baseline")
+    ratio = lambda key: round(app[key] / base[key], 2) if app and base and base[key] else None  # noqa: E731
+    main = plan["main"]
+    targets = {}
+    if app:
+        targets = {
+            f"{main} phones connected, zero failures": app["connect_failures"] == 0,
+            ">= 1500 votes/s sustained with p99 <= 250 ms": app["max_sustained"] >= 1500,
+            ">= 0.75 of the baseline's sustained rate": (ratio("max_sustained") or 0) >= 0.75,
+            f"burst of {main}: all acked, p99 <= 1 s": app["burst_acked"] == app["burst_phones"]
+            and (app["burst_p99"] or 1e9) <= P99_BURST_MS,
+            f"poll open reaches all {main} phones, p99 <= 300 ms": app["open_reached"] == main
+            and (app["open_p99"] or 1e9) <= P99_OPEN_MS,
+        }
+    broken = [b for name, server in result["servers"].items() for b in integrity_failures(name, server)]
+    targets["zero lost or double-counted votes"] = not broken
+    return {"headline": heads, "ratios": {k: ratio(k) for k in ("max_sustained", "connect_per_second",
+                                                                "burst_p99", "open_p99", "peak_rss_mib")},
+            "targets": targets, "integrity_failures": broken}
+
+
+def _ms(value) -> str:
+    return "-" if value is None else f"{value:.0f}"
+
+
+def table(result: dict) -> str:
+    """The short text table (markdown)."""
+    servers = result["servers"]
+    names = [n for n in ("baseline", "app") if n in servers]
+    lines = ["| phones | server | connect/s | fail | open p99 ms | burst ack p99 ms | burst to-projector p50/p99 ms "
+             "| burst CPU ms/vote | intact |", "|---:|---|---:|---:|---:|---:|---:|---:|---|"]
+    for size in sorted({int(k) for n in names for k in servers[n]["sizes"]}):
+        for name in names:
+            row = dict(_rows(servers[name]))[size]
+            burst = row["burst"]
+            lines.append(f"| {size} | {name} | {row['connect']['per_second']} | {row['connect']['failures']} | "
+                         f"{_ms(row['poll_open']['latency']['p99'])} | {_ms(burst['ack']['p99'])} | "
+                         f"{_ms(burst['to_projector']['p50'])} / {_ms(burst['to_projector']['p99'])} | "
+                         f"{burst['server'].get('cpu_ms_per_vote')} | {burst['intact']} |")
+    lines += ["", f"Sustained at {result['plan']['main']} phones ({result['plan']['seconds']:.0f} s per rate, "
+              "new run per rate, answers change every vote):", "",
+              "| rate/s | server | achieved/s | ack p50/p99 ms | to-projector p50/p95/p99 ms | server CPU % "
+              "| CPU ms/vote | swarm CPU % | intact | within 250 ms |",
+              "|---:|---|---:|---:|---:|---:|---:|---:|---|---|"]
+    for rate in result["plan"]["rates"]:
+        for name in names:
+            main = _main(servers[name], result["plan"])
+            rung = main["sustained"].get(rate) or main["sustained"].get(str(rate))
+            tp = rung["to_projector"]
+            lines.append(f"| {rate} | {name} | {rung['achieved_rate']} | {_ms(rung['ack']['p50'])} / {_ms(rung['ack']['p99'])} | "
+                         f"{_ms(tp['p50'])} / {_ms(tp['p95'])} / {_ms(tp['p99'])} | {rung['server']['cpu_percent']} | "
+                         f"{rung['server'].get('cpu_ms_per_vote')} | {rung['server'].get('swarm_cpu_percent')} | "
+                         f"{rung['intact']} | {'yes' if rung_passes(rate, rung) else 'NO'} |")
+    lines += ["", "| server | max sustained/s | storm: rejoined, p99 ms | wall: asked, upvotes, ask p99 ms | peak RSS MiB |",
+              "|---|---:|---|---|---:|"]
+    for name in names:
+        main, head = _main(servers[name], result["plan"]), result["analysis"]["headline"][name]
+        storm, wall = main["storm"], main["questions"]
+        lines.append(f"| {name} | {head['max_sustained']:.0f} | {storm['phones'] - storm['failures']}/{storm['phones']}, "
+                     f"{_ms(storm['rejoin']['p99'])} | {wall['asked']}/{wall['askers']}, {wall['upvoted']}, "
+                     f"{_ms(wall['ask_ack']['p99'])} | {head['peak_rss_mib']} |")
+    analysis = result["analysis"]
+    lines += ["", "Ratios app / baseline: " + ", ".join(f"{k} {v}" for k, v in analysis["ratios"].items()), "",
+              "Targets:"] + [f"- [{'x' if ok else ' '}] {name}" for name, ok in analysis["targets"].items()]
+    return "\n".join(lines)
+
+
+def plot(result: dict, path: Path = PLOT) -> None:
+    """p99 vote-to-projector (burst) and poll-open p99 against phones, app and baseline."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=110)
+    for name, style in (("baseline", "--"), ("app", "-")):
+        if name not in result["servers"]:
+            continue
+        rows = _rows(result["servers"][name])
+        sizes = [s for s, _ in rows]
+        ax.plot(sizes, [r["burst"]["to_projector"]["p99"] for _, r in rows], style, marker="o",
+                label=f"{name}: burst vote-to-projector p99")
+        ax.plot(sizes, [r["poll_open"]["latency"]["p99"] for _, r in rows], style, marker="s",
+                label=f"{name}: poll open reaches phones p99")
+    ax.axhline(P99_BURST_MS, color="grey", linewidth=0.8)
+    ax.set_xlabel("phones in the room (each votes once within one second)")
+    ax.set_ylabel("p99 latency (ms)")
+    ax.set_title(f"One gevent process, SQLite ({result['started']})")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+
+
+def write_docs(result: dict, json_path: Path) -> None:
+    """Replace the figures block of docs/performance.md and redraw the plot."""
+    plot(result)
+    m = result["machine"]
+    block = "\n".join([START, "", f"Run `{result['started']}` (`{json_path.relative_to(ROOT)}`) on {m['cpu']}, "
+                       f"{m['cores']} cores, {m['memory_gib']} GiB, Python {m['python']}; load average at start "
+                       f"{m['load_average_at_start']} (other work shared the cores: figures are noisy).", "",
+                       table(result), "", f"![p99 against phones]({PLOT.name})", "", END])
+    text = DOCS.read_text() if DOCS.exists() else f"# Performance\n\n{START}\n{END}\n"
+    before, rest = text.split(START, 1)
+    DOCS.write_text(before + block + rest.split(END, 1)[1])

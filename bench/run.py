@@ -1,0 +1,319 @@
+"""`make bench`: start the bare baseline and the real app (gunicorn, gevent, one process), run the swarm
+against each, check integrity, write bench/results/<timestamp>.json and print the table.
+
+    python -m bench.run                 # the whole ladder (make bench)
+    python -m bench.run --smoke         # tiny, asserts integrity (make bench-smoke, CI)
+    python -m bench.run --profile       # also py-spy the app during the sustained ladder
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import resource
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .swarm import Swarm, login_cookie
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+RESULTS = ROOT / "bench" / "results"
+EMAIL, PASSWORD = "bench@example.org", "bench-password-123"
+FULL = {"sizes": [100, 500, 1000, 2000, 5000], "main": 2000, "rates": [500, 1000, 1500, 2000, 3000],
+        "seconds": 4.0, "askers": 200}
+SMOKE = {"sizes": [20, 50], "main": 50, "rates": [50, 100], "seconds": 2.0, "askers": 10}
+
+
+def raise_fd_limit() -> int:
+    """Lift the soft open-files limit to the hard one (5,000 phones need 5,000+ sockets on each side)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Proc:
+    """CPU and memory of one server process, from /proc."""
+
+    def __init__(self, pid: int):
+        self.pid, self.tick = pid, os.sysconf("SC_CLK_TCK")
+        self.mark()
+
+    def cpu(self) -> float:
+        """User + system CPU seconds so far."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / self.tick
+
+    def mark(self) -> None:
+        """Start a phase."""
+        self.cpu0, self.wall0, self.swarm0 = self.cpu(), time.perf_counter(), swarm_cpu()
+
+    def phase(self) -> dict:
+        """CPU used since the mark (percent of one core) and memory now; the swarm's own CPU too."""
+        cpu, wall, swarm = self.cpu() - self.cpu0, time.perf_counter() - self.wall0, swarm_cpu() - self.swarm0
+        return {"cpu_seconds": round(cpu, 2), "cpu_percent": round(100 * cpu / wall, 1) if wall else None,
+                "swarm_cpu_percent": round(100 * swarm / wall, 1) if wall else None, **self.memory()}
+
+    def memory(self) -> dict:
+        """Resident and peak resident set in MiB."""
+        status = dict(line.split(":", 1) for line in Path(f"/proc/{self.pid}/status").read_text().splitlines())
+        mib = lambda key: round(int(status[key].split()[0]) / 1024, 1)  # noqa: E731
+        return {"rss_mib": mib("VmRSS"), "peak_rss_mib": mib("VmHWM")}
+
+
+def swarm_cpu() -> float:
+    """CPU seconds used by this harness process (and its swarm workers)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def worker_pid(master: int, timeout: float = 30) -> int:
+    """The gunicorn worker (the one process that serves everything)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        if children:
+            return int(children[0])
+        time.sleep(0.1)
+    raise RuntimeError("gunicorn worker did not start")
+
+
+def wait_http(url: str, timeout: float = 60) -> None:
+    """Wait until the server answers."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def server_env(tmp: Path, port: int) -> dict:
+    """Environment for a server: its own port, database and secret; no Redis; quiet logs."""
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "BIND", "SOCKETIO_ASYNC_MODE")}
+    env.update({"HOST": "127.0.0.1", "PORT": str(port), "BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "warning",
+                "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite'}", "SECRET_KEY": "bench-" + os.urandom(8).hex(),
+                "WORKSHOP_ADMIN_EMAIL": EMAIL, "WORKSHOP_ADMIN_PASSWORD": PASSWORD, "FLASK_APP": "workshop",
+                "BENCH_EMAIL": EMAIL, "BENCH_PASSWORD": PASSWORD, "ERROR_LOG": str(tmp / "server.log"),
+                "PYTHONWARNINGS": "ignore"})
+    return env
+
+
+@contextmanager
+def app_server(tmp: Path):
+    """The real app: fresh SQLite, `flask setup` (migrations), the bench workshop, gunicorn -k gevent -w 1."""
+    port = free_port()
+    env = server_env(tmp, port)
+    quiet = {"env": env, "cwd": ROOT, "check": True, "capture_output": True, "text": True}
+    subprocess.run([BIN / "flask", "setup"], **quiet)
+    seed = json.loads(subprocess.run([sys.executable, "-m", "bench.seed"], **quiet).stdout.strip().splitlines()[-1])
+    command = [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "wsgi:app"]
+    with running(command, env, f"http://127.0.0.1:{port}/login") as master:
+        yield {"url": f"http://127.0.0.1:{port}", "pid": master, "db": tmp / "bench.sqlite", **seed}
+
+
+@contextmanager
+def baseline_server(tmp: Path):
+    """The bare baseline under the same gunicorn settings."""
+    port = free_port()
+    command = [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "bench.baseline_server:app"]
+    with running(command, server_env(tmp, port), f"http://127.0.0.1:{port}/bench/state") as master:
+        yield {"url": f"http://127.0.0.1:{port}", "pid": master, "code": "BENCH", "poll_id": 1, "db": None}
+
+
+@contextmanager
+def running(command: list, env: dict, ready_url: str):
+    """Start a server process, wait for it, stop it afterwards."""
+    log = open(Path(env["ERROR_LOG"]).with_name("stderr.log"), "w")  # noqa: SIM115 (closed below)
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
+    try:
+        wait_http(ready_url)
+        yield process.pid
+    finally:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def database_votes(server: dict, round_: int) -> dict:
+    """What the store holds for the current run: rows and Q = sum of answers."""
+    if server["db"] is None:
+        with urllib.request.urlopen(server["url"] + "/bench/state") as response:
+            state = json.load(response)
+        return {"rows": state["votes"], "q": state["sum"]}
+    with sqlite3.connect(f"file:{server['db']}?mode=ro", uri=True) as con:
+        rows, q = con.execute("SELECT count(*), coalesce(sum(CAST(choice AS INTEGER)), 0) FROM vote "
+                              "WHERE poll_id = ? AND round = ?", (server["poll_id"], round_)).fetchone()
+    return {"rows": rows, "q": q}
+
+
+def database_questions(server: dict) -> dict:
+    """Questions and upvotes stored."""
+    if server["db"] is None:
+        with urllib.request.urlopen(server["url"] + "/bench/state") as response:
+            state = json.load(response)
+        return {"questions": state["questions"], "upvotes": state["upvotes"]}
+    with sqlite3.connect(f"file:{server['db']}?mode=ro", uri=True) as con:
+        return {"questions": con.execute("SELECT count(*) FROM question").fetchone()[0],
+                "upvotes": con.execute("SELECT count(*) FROM upvote").fetchone()[0]}
+
+
+def integrity(result: dict, stored: dict) -> dict:
+    """acked = in the store = final projector tally, nothing lost or double counted."""
+    result["stored_q"] = stored["q"]
+    result["intact"] = result["acked_q"] == stored["q"] == result["projector_q"] and result["unseen_on_projector"] == 0
+    return result
+
+
+async def voting_phase(swarm: Swarm, server: dict, proc: Proc, run) -> dict:
+    """Open a new run, execute ``run`` (burst or sustained), check integrity, attach CPU."""
+    await swarm.open_poll()
+    await asyncio.sleep(0.3)
+    proc.mark()
+    result = await run()
+    result["server"] = proc.phase()
+    result["server"]["cpu_ms_per_vote"] = round(1000 * result["server"]["cpu_seconds"] / max(1, result["acked"]), 3)
+    return integrity(result, database_votes(server, swarm.round))
+
+
+async def bench_server(name: str, server: dict, plan: dict, log, profile: Path | None) -> dict:
+    """Every phase against one server."""
+    proc = Proc(worker_pid(server["pid"]))
+    cookie = await login_cookie(server["url"], EMAIL, PASSWORD) if server["db"] else None
+    swarm = Swarm(server["url"], server["code"], server["poll_id"], cookie)
+    await swarm.start()
+    out = {"sizes": {}, "idle": proc.memory()}
+    try:
+        for size in plan["sizes"]:
+            out["sizes"][size] = await bench_size(swarm, server, proc, plan, size, log, profile)
+    finally:
+        await swarm.stop()
+    out["peak_rss_mib"] = proc.memory()["peak_rss_mib"]
+    return out
+
+
+async def bench_size(swarm: Swarm, server: dict, proc: Proc, plan: dict, size: int, log, profile) -> dict:
+    """Connect up to ``size`` phones, open a poll, burst; at the main size also the ladder, wall and storm."""
+    proc.mark()
+    row = {"connect": await swarm.join(size)}
+    row["connect"]["server"] = proc.phase()
+    log(f"  {size} phones: connected in {row['connect']['seconds']} s, {row['connect']['failures']} failures")
+    row["poll_open"] = await swarm.open_poll()
+    row["burst"] = await voting_phase(swarm, server, proc, swarm.burst)
+    log(f"  burst: p99 to projector {row['burst']['to_projector']['p99']} ms, intact={row['burst']['intact']}")
+    if size == plan["main"]:
+        spy = start_profile(proc.pid, profile) if profile else None
+        row["sustained"] = {}
+        for rate in plan["rates"]:
+            rung = await voting_phase(swarm, server, proc, lambda r=rate: swarm.votes(r, plan["seconds"]))
+            row["sustained"][rate] = rung
+            log(f"  {rate}/s: achieved {rung['achieved_rate']}/s, p99 to projector {rung['to_projector']['p99']} ms, "
+                f"ack p99 {rung['ack']['p99']} ms, intact={rung['intact']}, cpu {rung['server']['cpu_percent']}% "
+                f"(swarm {rung['server']['swarm_cpu_percent']}%)")
+        if spy:
+            spy.wait()
+        proc.mark()
+        row["storm"] = await swarm.storm()
+        row["storm"]["server"] = proc.phase()
+        log(f"  reconnect storm: {row['storm']}")
+        proc.mark()
+        row["questions"] = await swarm.questions(min(plan["askers"], size))
+        row["questions"]["server"] = proc.phase()
+        row["questions"]["stored"] = database_questions(server)
+        log(f"  question wall: {row['questions']['asked']} asked, {row['questions']['upvoted']} upvotes")
+    return row
+
+
+def start_profile(pid: int, path: Path):
+    """py-spy the app worker for the sustained ladder (flamegraph SVG and a raw folded-stack file)."""
+    py_spy = BIN / "py-spy"
+    return subprocess.Popen([py_spy, "record", "-p", str(pid), "-d", "25", "-r", "200", "--nonblocking",
+                             "-f", "raw", "-o", str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def machine() -> dict:
+    """What this ran on."""
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    load = os.getloadavg()
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "kernel": platform.release(),
+            "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+            "load_average_at_start": [round(x, 2) for x in load]}
+
+
+async def main_async(args) -> dict:
+    """Run baseline then app; return the whole result."""
+    plan = dict(SMOKE if args.smoke else FULL)
+    if args.sizes:
+        plan["sizes"] = [int(n) for n in args.sizes.split(",")]
+        plan["main"] = max([n for n in plan["sizes"] if n <= plan["main"]] or plan["sizes"][:1])
+    if args.rates:
+        plan["rates"] = [int(n) for n in args.rates.split(",")]
+    log = lambda text: print(text, flush=True)  # noqa: E731
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    result = {"started": stamp, "machine": machine(), "plan": plan, "fd_limit": raise_fd_limit(), "servers": {}}
+    profile = RESULTS / f"profile-{stamp}.txt" if args.profile else None
+    for name in [args.only] if args.only else ("baseline", "app"):
+        tmp = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
+        log(f"{name}:")
+        started = time.perf_counter()
+        try:
+            with (app_server(tmp) if name == "app" else baseline_server(tmp)) as server:
+                result["servers"][name] = await bench_server(name, server, plan, log, profile if name == "app" else None)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        result["servers"][name]["seconds"] = round(time.perf_counter() - started, 1)
+    return result
+
+
+def main() -> int:
+    """Entry point: run, save JSON, print the table; non-zero exit when integrity failed."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes; asserts integrity (CI)")
+    parser.add_argument("--profile", action="store_true", help="py-spy the app during the sustained ladder")
+    parser.add_argument("--sizes", help="comma-separated room sizes, e.g. 100,500 (the largest <= main runs the ladder)")
+    parser.add_argument("--rates", help="comma-separated sustained rates, e.g. 500,1000")
+    parser.add_argument("--only", choices=("app", "baseline"), help="bench one server only")
+    parser.add_argument("--docs", action="store_true", help="rewrite docs/performance.md figures and plot")
+    args = parser.parse_args()
+    from .report import analyse, table, write_docs
+
+    result = asyncio.run(main_async(args))
+    result["analysis"] = analyse(result)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{result['started']}{'-smoke' if args.smoke else ''}.json"
+    path.write_text(json.dumps(result, indent=1))
+    print(table(result))
+    print(f"\nSaved {path.relative_to(ROOT)}")
+    if args.docs:
+        write_docs(result, path)
+    broken = result["analysis"]["integrity_failures"]
+    if broken:
+        print("INTEGRITY FAILED: " + ", ".join(broken))
+    return 1 if broken else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

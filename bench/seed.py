@@ -1,0 +1,28 @@
+"""Seed the benchmark workshop into the app's database (run in its own process: `python -m bench.seed`)."""
+
+import json
+import os
+from datetime import datetime, timedelta
+
+OPTIONS = 48  # a phone's k-th vote in a run picks answer k, so every vote (or change) adds exactly 1 to sum(k * n_k)
+
+
+def main() -> None:
+    """Create a facilitator, a workshop and one live-results multiple-choice poll; print them as JSON."""
+    from workshop import create_app
+    from workshop.accounts.service import save_facilitator
+    from workshop.live.service import create_poll
+    from workshop.planner.service import create_workshop
+
+    app = create_app()
+    with app.app_context():
+        user = save_facilitator(os.environ["BENCH_EMAIL"], os.environ["BENCH_PASSWORD"], "Bench")
+        start = datetime.now().replace(microsecond=0) + timedelta(days=1)
+        workshop = create_workshop({"title": "Benchmark room", "slug": "bench-room", "join_code": "BENCH",
+                                    "capacity": 10_000, "starts_at": start, "ends_at": start + timedelta(hours=2)}, user)
+        poll = create_poll(workshop, "choice", "Which answer?", [f"Answer {n}" for n in range(OPTIONS)], show_live=True)
+        print(json.dumps({"code": workshop.join_code, "poll_id": poll.id, "stances": list(workshop.stances)}))
+
+
+if __name__ == "__main__":
+    main()

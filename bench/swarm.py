@@ -1,0 +1,301 @@
+"""A bounded asyncio swarm of simulated phones against one server (the app or the bare baseline).
+
+Every phone is a python-socketio AsyncClient on the websocket transport, speaking docs/realtime.md.
+A vote's answer is its ordinal in the run (a phone's k-th vote picks answer "k"), so each accepted vote,
+first or changed, adds exactly 1 to Q = sum(k * count_k): the projector's tally shows Q, the database
+holds Q, and the acks count Q. A vote ranked r-th by acknowledgement is on the projector in the first
+tally with Q >= r: that tally's arrival minus the vote's send time is its vote-to-projector latency.
+"""
+
+import asyncio
+import random
+import re
+import time
+
+import aiohttp
+import socketio
+
+NS = "/live"
+
+
+def pct(values: list[float], p: float) -> float | None:
+    """The p-th percentile (nearest rank) in milliseconds, None when empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, max(0, int(round(p / 100 * len(ordered))) - 1))] * 1000, 1)
+
+
+def summary(values: list[float]) -> dict:
+    """p50/p95/p99/max in ms."""
+    return {"n": len(values), "p50": pct(values, 50), "p95": pct(values, 95), "p99": pct(values, 99),
+            "max": pct(values, 100)}
+
+
+class Phone:
+    """One simulated phone: a token, a socket, its votes in the current run."""
+
+    def __init__(self, swarm: "Swarm", token: str):
+        self.swarm, self.token = swarm, token
+        self.sio = self._client()
+        self.state_at = None
+        self.state = None
+        self.opened: dict[int, float] = {}  # round -> when poll_state(open) arrived
+        self.k = 0  # votes accepted in this run
+        self.busy = False
+
+    def _client(self) -> socketio.AsyncClient:
+        sio = socketio.AsyncClient(reconnection=False, http_session=self.swarm.http, handle_sigint=False)
+        sio.on("state", self._on_state, namespace=NS)
+        sio.on("poll_state", self._on_poll_state, namespace=NS)
+        sio.on("poll_tally", lambda data: None, namespace=NS)
+        return sio
+
+    async def _on_state(self, data):
+        self.state, self.state_at = data, time.perf_counter()
+        self.swarm.arrived.set()
+
+    async def _on_poll_state(self, data):
+        if data.get("state") == "open":
+            self.opened.setdefault(data.get("round"), time.perf_counter())
+            self.swarm.arrived.set()
+
+    async def connect(self) -> float:
+        """Connect and wait for the state message; seconds taken."""
+        start, self.state_at = time.perf_counter(), None
+        await self.sio.connect(self.swarm.url, auth={"code": self.swarm.code, "role": "phone", "token": self.token},
+                               transports=["websocket"], namespaces=[NS], wait_timeout=60)
+        while self.state_at is None:
+            await asyncio.sleep(0.01)
+        return self.state_at - start
+
+    async def reconnect(self) -> float:
+        """Drop the socket and join again with the same token."""
+        await self.sio.disconnect()
+        self.sio = self._client()
+        return await self.connect()
+
+
+class Swarm:
+    """The phones, one projector and one control socket against one server."""
+
+    def __init__(self, url: str, code: str, poll_id: int, cookie: str | None = None):
+        self.url, self.code, self.poll_id, self.cookie = url, code, poll_id, cookie
+        self.http = None
+        self.phones: list[Phone] = []
+        self.tallies: list[tuple[float, int, int]] = []  # (arrival, round, Q)
+        self.round = 0
+        self.arrived = asyncio.Event()
+        self.cursor = 0
+        self.options = 48  # answers in the benchmark poll (bench/seed.py)
+
+    async def start(self) -> None:
+        """Open the shared HTTP session, the projector and the control socket."""
+        self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, force_close=False))
+        self.projector = socketio.AsyncClient(reconnection=False, http_session=self.http, handle_sigint=False)
+        self.projector.on("poll_tally", self._on_tally, namespace=NS)
+        await self.projector.connect(self.url, auth={"code": self.code, "role": "projector"},
+                                     transports=["websocket"], namespaces=[NS], wait_timeout=30)
+        self.control = socketio.AsyncClient(reconnection=False, http_session=self.http, handle_sigint=False)
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        await self.control.connect(self.url, headers=headers, auth={"code": self.code, "role": "control"},
+                                   transports=["websocket"], namespaces=[NS], wait_timeout=30)
+
+    async def stop(self) -> None:
+        """Close every socket."""
+        clients = [p.sio for p in self.phones] + [self.projector, self.control]
+        await asyncio.gather(*(c.disconnect() for c in clients), return_exceptions=True)
+        await self.http.close()
+
+    async def _on_tally(self, data):
+        counts = (data.get("results") or {}).get("counts") or {}
+        q = sum(int(k) * n for k, n in counts.items())
+        self.tallies.append((time.perf_counter(), data.get("round"), q))
+
+    # --- phases -------------------------------------------------------------------------
+
+    async def join(self, n: int, concurrency: int = 100) -> dict:
+        """Grow the room to n phones: a token each over HTTP, then a socket each; rate and failures."""
+        gate, failures, times = asyncio.Semaphore(concurrency), [], []
+        new = n - len(self.phones)
+
+        async def one():
+            async with gate:
+                try:
+                    async with self.http.post(f"{self.url}/api/w/{self.code}/participants",
+                                              json={"stance": None}) as response:
+                        token = (await response.json())["token"]
+                    phone = Phone(self, token)
+                    times.append(await asyncio.wait_for(phone.connect(), 60))
+                    self.phones.append(phone)
+                except Exception as exc:  # counted and reported, the run goes on
+                    failures.append(repr(exc)[:120])
+
+        start = time.perf_counter()
+        await asyncio.gather(*(one() for _ in range(new)))
+        elapsed = time.perf_counter() - start
+        return {"phones": len(self.phones), "new": new, "failures": len(failures), "errors": failures[:3],
+                "seconds": round(elapsed, 2), "per_second": round(new / elapsed, 1) if elapsed else None,
+                "join": summary(times)}
+
+    async def open_poll(self, timeout: float = 15) -> dict:
+        """Close and (re)open the poll: a new run. Time until every phone has it."""
+        if self.round:
+            await self.control.call("poll_close", {"poll_id": self.poll_id}, namespace=NS, timeout=30)
+        start = time.perf_counter()
+        ack = await self.control.call("poll_open", {"poll_id": self.poll_id}, namespace=NS, timeout=30)
+        if not ack.get("ok"):
+            raise RuntimeError(f"poll_open refused: {ack}")
+        self.round = ack["poll"]["round"]
+        for phone in self.phones:
+            phone.k = 0
+        deadline = start + timeout
+        while time.perf_counter() < deadline and not all(self.round in p.opened for p in self.phones):
+            self.arrived.clear()
+            try:
+                await asyncio.wait_for(self.arrived.wait(), 0.2)
+            except TimeoutError:
+                pass
+        got = [p.opened[self.round] - start for p in self.phones if self.round in p.opened]
+        return {"round": self.round, "phones": len(self.phones), "reached": len(got), "latency": summary(got)}
+
+    def _pick(self) -> Phone | None:
+        for _ in range(len(self.phones)):
+            phone = self.phones[self.cursor % len(self.phones)]
+            self.cursor += 1
+            if not phone.busy and phone.k + 1 < self.options:
+                phone.busy = True  # now, not when its task first runs: the loop may lap the room before that
+                return phone
+        return None
+
+    async def _vote(self, phone: Phone, records: list) -> None:
+        phone.busy = True  # one vote in flight per phone, so its answers arrive in order
+        choice = str(phone.k + 1)
+        sent = time.perf_counter()
+        try:
+            ack = await phone.sio.call("vote", {"poll_id": self.poll_id, "choice": choice}, namespace=NS, timeout=30)
+        except Exception as exc:
+            ack = {"ok": False, "error": repr(exc)[:80]}
+        acked = time.perf_counter()
+        if ack.get("ok"):
+            phone.k += 1
+        records.append((sent, acked, bool(ack.get("ok")), ack.get("error")))
+        phone.busy = False
+
+    async def votes(self, rate: float, seconds: float) -> dict:
+        """Open-loop votes at ``rate``/s for ``seconds`` (a phone votes again only once its last vote is acked)."""
+        records, tasks, skipped = [], [], 0
+        total = int(rate * seconds)
+        start = time.perf_counter() + 0.02
+        for i in range(total):
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            phone = self._pick()
+            if phone is None:
+                skipped += 1
+                continue
+            tasks.append(asyncio.create_task(self._vote(phone, records)))
+        sent_for = time.perf_counter() - start
+        await asyncio.gather(*tasks)
+        return await self._measure(records, total, skipped, sent_for)
+
+    async def burst(self) -> dict:
+        """Every phone votes once, spread over one second."""
+        records = []
+        phones = list(self.phones)
+        random.shuffle(phones)
+        start = time.perf_counter()
+
+        async def later(phone, at):
+            await asyncio.sleep(at)
+            await self._vote(phone, records)
+
+        await asyncio.gather(*(later(p, i / len(phones)) for i, p in enumerate(phones)))
+        return await self._measure(records, len(phones), 0, time.perf_counter() - start)
+
+    async def _measure(self, records: list, planned: int, skipped: int, sent_for: float) -> dict:
+        ok = sorted((r for r in records if r[2]), key=lambda r: r[1])
+        acked = len(ok)
+        deadline = time.perf_counter() + 5
+        while time.perf_counter() < deadline and self._projector_q() < acked:
+            await asyncio.sleep(0.05)
+        mine = [(t, q) for t, rnd, q in self.tallies if rnd == self.round]
+        to_projector, unseen, j = [], 0, 0
+        for rank, (sent, _acked, _ok, _err) in enumerate(ok, start=1):
+            while j < len(mine) and mine[j][1] < rank:
+                j += 1
+            if j == len(mine):
+                unseen += 1
+            else:
+                to_projector.append(mine[j][0] - sent)
+        errors = [r[3] for r in records if not r[2]]
+        return {"planned": planned, "sent": len(records), "skipped_busy": skipped, "acked": acked,
+                "refused": len(errors), "errors": sorted(set(map(str, errors)))[:3],
+                "send_seconds": round(sent_for, 2), "achieved_rate": round(len(records) / sent_for, 1) if sent_for else None,
+                "ack": summary([r[1] - r[0] for r in ok]), "to_projector": summary(to_projector),
+                "unseen_on_projector": unseen, "projector_q": self._projector_q(), "acked_q": acked}
+
+    def _projector_q(self) -> int:
+        qs = [q for _t, rnd, q in self.tallies if rnd == self.round]
+        return qs[-1] if qs else 0
+
+    async def storm(self, fraction: float = 0.25) -> dict:
+        """A quarter of the phones drop and rejoin at once; their state must still hold their vote."""
+        phones = random.sample(self.phones, max(1, int(len(self.phones) * fraction)))
+        expected = {id(p): (str(p.k) if p.k else None) for p in phones}
+        start = time.perf_counter()
+        results = await asyncio.gather(*(asyncio.wait_for(p.reconnect(), 60) for p in phones), return_exceptions=True)
+        elapsed = time.perf_counter() - start
+        times = [r for r in results if isinstance(r, float)]
+        wrong = sum(1 for p in phones if p.state and p.state.get("my_vote") != expected[id(p)])
+        return {"phones": len(phones), "failures": len(phones) - len(times), "seconds": round(elapsed, 2),
+                "rejoin": summary(times), "wrong_my_vote": wrong}
+
+    async def questions(self, askers: int, upvotes_each: int = 5) -> dict:
+        """A question wall: ``askers`` phones open /questions, ask one question each, then upvote others."""
+        clients, tokens = [], [p.token for p in self.phones[:askers]]
+        for token in tokens:
+            sio = socketio.AsyncClient(reconnection=False, http_session=self.http, handle_sigint=False)
+            await sio.connect(self.url, auth={"code": self.code, "role": "phone", "token": token},
+                              transports=["websocket"], namespaces=["/questions"], wait_timeout=30)
+            clients.append(sio)
+        asks, ups, errors = [], [], []
+
+        async def call(sio, event, data, at, into):
+            await asyncio.sleep(at)
+            sent = time.perf_counter()
+            try:
+                ack = await sio.call(event, data, namespace="/questions", timeout=30)
+            except Exception as exc:  # a timeout is a refusal the room would notice: counted
+                ack = {"ok": False, "error": repr(exc)[:80]}
+            (into.append(time.perf_counter() - sent) if ack.get("ok") else errors.append(ack.get("error")))
+            return ack
+
+        words = "budget access consent ethics timeline evidence funding risk trust data".split()
+        acks = await asyncio.gather(*(call(s, "ask", {"text": f"Q{i}: how do we handle {random.choice(words)} "
+                                                                f"for group {i}?"}, i / len(clients), asks)
+                                      for i, s in enumerate(clients)))
+        ids = [a["question"]["id"] for a in acks if a.get("ok")]
+        plans = []
+        for i, sio in enumerate(clients):
+            others = [q for j, q in enumerate(ids) if j != i]
+            for n, qid in enumerate(random.sample(others, min(upvotes_each, len(others)))):
+                plans.append(call(sio, "upvote", {"question_id": qid}, (n + random.random()) / 2, ups))
+        await asyncio.gather(*plans)
+        await asyncio.gather(*(c.disconnect() for c in clients), return_exceptions=True)
+        return {"askers": len(clients), "asked": len(asks), "upvoted": len(ups), "refused": len(errors),
+                "errors": sorted(set(map(str, errors)))[:3], "ask_ack": summary(asks), "upvote_ack": summary(ups)}
+
+
+async def login_cookie(url: str, email: str, password: str) -> str:
+    """Sign the facilitator in over HTTP; the session cookie for the control socket."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:  # 127.0.0.1 cookies
+        async with http.get(f"{url}/login") as response:
+            page = await response.text()
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        form = {"csrf_token": token, "email": email, "password": password}
+        async with http.post(f"{url}/login", data=form, allow_redirects=False) as response:
+            if response.status != 302:
+                raise RuntimeError(f"login failed: {response.status}")
+        return "; ".join(f"{c.key}={c.value}" for c in http.cookie_jar)
