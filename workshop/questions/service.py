@@ -198,7 +198,7 @@ def approve(workshop: Workshop, question_id, by=None) -> Question:
 def dismiss(workshop: Workshop, question_id, reason, by=None) -> Question:
     """Take a question off the wall (or out of the queue) with a public reason."""
     question = _question_of(workshop.id, question_id)
-    if reason not in DISMISS_REASONS:
+    if not isinstance(reason, str) or reason not in DISMISS_REASONS:
         raise QuestionError("Pick a reason: " + ", ".join(DISMISS_REASONS) + ".")
     _require(question, (QuestionStatus.pending, QuestionStatus.live), "dismissed")
     _record(question, "dismiss", by)
