@@ -20,7 +20,7 @@ def _rows(server: dict) -> list[tuple[int, dict]]:
 def rung_passes(rate: float, rung: dict) -> bool:
     """Sustained at ``rate``: p99 vote-to-projector within 250 ms, every vote acked and intact, rate kept."""
     p99 = rung["to_projector"]["p99"]
-    return (p99 is not None and p99 <= P99_SUSTAINED_MS and rung["intact"] and rung["refused"] == 0
+    return (p99 is not None and p99 <= P99_SUSTAINED_MS and rung["intact"] is True and rung["refused"] == 0
             and rung["skipped_busy"] == 0 and (rung["achieved_rate"] or 0) >= 0.9 * rate)
 
 
@@ -35,7 +35,7 @@ def integrity_failures(name: str, server: dict) -> list[str]:
     broken = []
     for size, row in _rows(server):
         phases = {"burst": row["burst"], **{f"{rate}/s": rung for rate, rung in row.get("sustained", {}).items()}}
-        broken += [f"{name} {size} phones {label}" for label, phase in phases.items() if not phase["intact"]]
+        broken += [f"{name} {size} phones {label}" for label, phase in phases.items() if phase["intact"] is not True]
         if row.get("storm", {}).get("wrong_my_vote"):
             broken.append(f"{name} storm: my_vote lost")
         questions = row.get("questions")
@@ -106,6 +106,9 @@ def table(result: dict) -> str:
         for name in names:
             main = _main(servers[name], result["plan"])
             rung = main["sustained"].get(rate) or main["sustained"].get(str(rate))
+            if rung is None:
+                lines.append(f"| {rate} | {name} | not run: a lower rate was already overloaded | | | | | | | NO |")
+                continue
             tp = rung["to_projector"]
             lines.append(f"| {rate} | {name} | {rung['achieved_rate']} | {_ms(rung['ack']['p50'])} / {_ms(rung['ack']['p99'])} | "
                          f"{_ms(tp['p50'])} / {_ms(tp['p95'])} / {_ms(tp['p99'])} | {rung['server']['cpu_percent']} | "

@@ -13,6 +13,7 @@ import os
 import platform
 import resource
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -184,6 +185,8 @@ def integrity(result: dict, stored: dict) -> dict:
     """acked = in the store = final projector tally, nothing lost or double counted."""
     result["stored_q"] = stored["q"]
     result["intact"] = result["acked_q"] == stored["q"] == result["projector_q"] and result["unseen_on_projector"] == 0
+    if result["timeouts"] and stored["q"] >= result["acked_q"] and result["projector_q"] == stored["q"]:
+        result["intact"] = "unknown (ack timeouts)"  # the swarm gave up waiting; the store has more, not less
     return result
 
 
@@ -229,9 +232,13 @@ async def bench_size(swarm: Swarm, server: dict, proc: Proc, plan: dict, size: i
         for rate in plan["rates"]:
             rung = await voting_phase(swarm, server, proc, lambda r=rate: swarm.votes(r, plan["seconds"]))
             row["sustained"][rate] = rung
+            overloaded = (rung["to_projector"]["p99"] or 1e9) > 3000 or (rung["achieved_rate"] or 0) < 0.5 * rate
             log(f"  {rate}/s: achieved {rung['achieved_rate']}/s, p99 to projector {rung['to_projector']['p99']} ms, "
                 f"ack p99 {rung['ack']['p99']} ms, intact={rung['intact']}, cpu {rung['server']['cpu_percent']}% "
                 f"(swarm {rung['server']['swarm_cpu_percent']}%)")
+            if overloaded:
+                log("  overloaded: higher rates skipped")
+                break
         if spy:
             spy.wait()
         proc.mark()
@@ -253,12 +260,18 @@ def start_profile(pid: int, path: Path):
                              "-f", "raw", "-o", str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def cpu_pressure() -> str | None:
+    """Linux PSI: share of time runnable tasks waited for a CPU (other work on the machine)."""
+    path = Path("/proc/pressure/cpu")
+    return path.read_text().splitlines()[0] if path.exists() else None
+
+
 def machine() -> dict:
     """What this ran on."""
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
     load = os.getloadavg()
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "kernel": platform.release(),
+    return {"cpu_pressure": cpu_pressure(), "cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "kernel": platform.release(),
             "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
             "load_average_at_start": [round(x, 2) for x in load]}
 
@@ -288,6 +301,10 @@ async def main_async(args) -> dict:
     return result
 
 
+def _terminate(*_args) -> None:
+    raise KeyboardInterrupt  # unwinds the server context managers, which stop the servers
+
+
 def main() -> int:
     """Entry point: run, save JSON, print the table; non-zero exit when integrity failed."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -300,7 +317,9 @@ def main() -> int:
     args = parser.parse_args()
     from .report import analyse, table, write_docs
 
+    signal.signal(signal.SIGTERM, _terminate)
     result = asyncio.run(main_async(args))
+    result["cpu_pressure_at_end"] = cpu_pressure()
     result["analysis"] = analyse(result)
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{result['started']}{'-smoke' if args.smoke else ''}.json"

@@ -16,6 +16,7 @@ import aiohttp
 import socketio
 
 NS = "/live"
+VOTE_TIMEOUT = 10  # seconds without an ack: reported as a timeout
 
 
 def pct(values: list[float], p: float) -> float | None:
@@ -87,6 +88,7 @@ class Swarm:
         self.round = 0
         self.arrived = asyncio.Event()
         self.cursor = 0
+        self.timeouts = 0
         self.options = 48  # answers in the benchmark poll (bench/seed.py)
 
     async def start(self) -> None:
@@ -173,18 +175,21 @@ class Swarm:
         choice = str(phone.k + 1)
         sent = time.perf_counter()
         try:
-            ack = await phone.sio.call("vote", {"poll_id": self.poll_id, "choice": choice}, namespace=NS, timeout=30)
-        except Exception as exc:
-            ack = {"ok": False, "error": repr(exc)[:80]}
+            ack = await phone.sio.call("vote", {"poll_id": self.poll_id, "choice": choice}, namespace=NS,
+                                       timeout=VOTE_TIMEOUT)
+        except Exception as exc:  # no ack in time: the vote may still land, so the phone stops voting this run
+            ack = {"ok": False, "error": repr(exc)[:80], "timeout": True}
+            phone.k = self.options
         acked = time.perf_counter()
         if ack.get("ok"):
             phone.k += 1
         records.append((sent, acked, bool(ack.get("ok")), ack.get("error")))
+        self.timeouts += bool(ack.get("timeout"))
         phone.busy = False
 
     async def votes(self, rate: float, seconds: float) -> dict:
         """Open-loop votes at ``rate``/s for ``seconds`` (a phone votes again only once its last vote is acked)."""
-        records, tasks, skipped = [], [], 0
+        records, tasks, skipped, self.timeouts = [], [], 0, 0
         total = int(rate * seconds)
         start = time.perf_counter() + 0.02
         for i in range(total):
@@ -202,7 +207,7 @@ class Swarm:
 
     async def burst(self) -> dict:
         """Every phone votes once, spread over one second."""
-        records = []
+        records, self.timeouts = [], 0
         phones = list(self.phones)
         random.shuffle(phones)
         start = time.perf_counter()
@@ -231,7 +236,7 @@ class Swarm:
                 to_projector.append(mine[j][0] - sent)
         errors = [r[3] for r in records if not r[2]]
         return {"planned": planned, "sent": len(records), "skipped_busy": skipped, "acked": acked,
-                "refused": len(errors), "errors": sorted(set(map(str, errors)))[:3],
+                "refused": len(errors), "timeouts": self.timeouts, "errors": sorted(set(map(str, errors)))[:3],
                 "send_seconds": round(sent_for, 2), "achieved_rate": round(len(records) / sent_for, 1) if sent_for else None,
                 "ack": summary([r[1] - r[0] for r in ok]), "to_projector": summary(to_projector),
                 "unseen_on_projector": unseen, "projector_q": self._projector_q(), "acked_q": acked}
