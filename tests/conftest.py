@@ -61,6 +61,7 @@ def app(tmp_path):
         yield app
         db.session.remove()
         db.drop_all()
+        db.engine.dispose()  # else each test's pool keeps its PostgreSQL connections open (max_connections)
     pulse.stop(app)
 
 
