@@ -239,7 +239,9 @@ def screenshot(pytestconfig):
     """Save a screenshot to test-artifacts/e2e/ (always) and docs/screenshots/ (with --screenshots)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
-    def shoot(page, name, full_page=True):
+    def shoot(page, name, full_page=None):
+        if full_page is None:  # phones: the whole screen; desktop and projector: what fits the window
+            full_page = (page.viewport_size or {}).get("width", 1280) < 600
         path = ARTIFACTS / f"{name}.png"
         page.screenshot(path=str(path), full_page=full_page, animations="disabled", scale="css")
         if pytestconfig.getoption("--screenshots"):

@@ -10,6 +10,7 @@ from tests.e2e.screens import (
     open_control,
     open_poll,
     open_projector,
+    poll_card,
     vote,
 )
 
@@ -41,6 +42,7 @@ def test_phones_vote_projector_counts_reveal_splits_by_stance(server, facilitato
     expect(results.get_by_role("heading", name=f"{ACTIVIST} (1)")).to_have_count(0)
     expect(results).to_contain_text("1 group with fewer than 5 votes hidden")
     screenshot(projector, "projector-results")
+    poll_card(control, STAFF).scroll_into_view_if_needed()
     screenshot(control, "control")
     expect(phones[0].locator("#results")).to_contain_text("Results · 6 votes")
 

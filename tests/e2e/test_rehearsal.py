@@ -191,10 +191,12 @@ def test_rehearsal(server, new_page, join_phone, screenshot):
     expect(projector.locator("#q-top li", has_text=question)).to_contain_text("5 votes")
     moderate(control, question, "Highlight", "Now answering on the projector.")
     expect(projector.locator("#q-now .q-now-text")).to_have_text(question)
+    expect(projector.locator("#q-now .q-now-text")).to_be_in_viewport(ratio=1)  # a projector cannot scroll
     screenshot(projector, "projector-questions")
     phones[3].locator("a[href='#questions-section']").click()
     screenshot(phones[3], "phone-questions")
-    screenshot(control, "control-rehearsal")
+    control.locator("#q-wall > li.q-highlighted").scroll_into_view_if_needed()
+    screenshot(control, "control-questions")
     moderate(control, question, "Mark answered", "Marked answered.")
     expect(projector.locator("#q-now")).to_be_empty()
     expect(phones[5].locator("#q-answered")).to_contain_text(question)

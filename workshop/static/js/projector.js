@@ -15,6 +15,7 @@
   }
 
   function render() {
+    app.setAttribute("data-poll", current ? current.state : "none"); // CSS gives a highlighted question the stage
     pollBox.textContent = "";
     if (!current) {
       pollBox.appendChild(el("p", { className: "waiting", text: "Waiting for the first poll…" }));
