@@ -12,6 +12,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def is_key(value) -> bool:
+    """True for an int a database id column can hold (not a bool, not beyond 64 bits): safe to look up."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+
+
 def random_code(length: int) -> str:
     """A random code from an unambiguous alphabet (join codes, ticket codes)."""
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))

@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace
 
 from ..extensions import db
+from ..models import is_key
 from ..planner import service as planner
 from ..planner.models import Workshop
 from ..ratelimit import limit
@@ -113,7 +114,7 @@ class LiveNamespace(Namespace):
         if refused:
             return refused
         poll_id = (data or {}).get("poll_id")
-        if not isinstance(poll_id, int) or isinstance(poll_id, bool):
+        if not is_key(poll_id):
             return error("poll_id must be a number")
         poll = db.session.get(service.Poll, poll_id)
         if poll is None or poll.workshop_id != workshop.id:

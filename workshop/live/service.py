@@ -12,7 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .. import pulse
 from ..extensions import db, socketio
-from ..models import IllegalTransition, utcnow
+from ..models import IllegalTransition, is_key, utcnow
 from ..planner.models import Workshop
 from ..planner.service import current_segment
 from ..planner.service import start_segment as start_agenda_segment
@@ -39,7 +39,7 @@ def list_polls(workshop: Workshop) -> list[Poll]:
 
 def get_poll(workshop: Workshop, poll_id: int) -> Poll:
     """A poll of this workshop, or a 404."""
-    poll = db.session.get(Poll, poll_id)
+    poll = db.session.get(Poll, poll_id) if is_key(poll_id) else None
     return poll if poll and poll.workshop_id == workshop.id else abort(404, description="No such poll.")
 
 
@@ -281,7 +281,7 @@ def _refuse(ballot: _Ballot, message: str) -> None:
 
 
 def _write_batch(batch: list[_Ballot]) -> None:
-    poll_ids = {b.poll_id for b in batch if isinstance(b.poll_id, int) and not isinstance(b.poll_id, bool)}
+    poll_ids = {b.poll_id for b in batch if is_key(b.poll_id)}
     polls = {poll.id: (poll, rule) for poll, rule in db.session.execute(
         select(Poll, Workshop.require_ticket).join(Workshop, Workshop.id == Poll.workshop_id)
         .where(Poll.id.in_(poll_ids)).execution_options(populate_existing=True))} if poll_ids else {}

@@ -13,7 +13,7 @@ from .. import pulse
 from ..extensions import db, socketio
 from ..live import rooms
 from ..live.models import Participant
-from ..models import utcnow
+from ..models import is_key, utcnow
 from ..planner.models import Moderation, Workshop
 from ..planner.service import apply_details
 from ..ratelimit import limit
@@ -94,7 +94,7 @@ def ask_question(workshop: Workshop, participant: Participant, text, name=None) 
 
 def _question_of(workshop_id: int, question_id) -> Question:
     question = None
-    if isinstance(question_id, int) and not isinstance(question_id, bool):
+    if is_key(question_id):
         question = db.session.get(Question, question_id)
     if question is None or question.workshop_id != workshop_id:
         raise QuestionError("That question does not exist.")
@@ -308,7 +308,7 @@ def _undo_target(workshop: Workshop, action_id) -> ModerationAction:
     query = select(ModerationAction).join(Question, Question.id == ModerationAction.question_id).where(
         Question.workshop_id == workshop.id, ModerationAction.undone.is_(False))
     if action_id is not None:
-        if not isinstance(action_id, int) or isinstance(action_id, bool):
+        if not is_key(action_id):
             raise QuestionError("action_id must be a number.")
         query = query.where(ModerationAction.id == action_id)
     entry = db.session.scalar(query.order_by(ModerationAction.id.desc()).limit(1))
