@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from tests.cluster.conftest import csrf_token, phone, projector
+from tests.cluster.conftest import Screen, csrf_token, phone, projector
 
 TICK = 0.1  # TALLY_INTERVAL in the server processes
 
@@ -109,3 +109,21 @@ def test_static_files_come_from_nginx_and_sockets_go_through_it(cluster, seed):
     finally:
         voter.close()
         screen.close()
+
+
+def test_rate_limit_is_shared_by_the_processes(cluster, seed):
+    """One phone connected to both processes still gets only 30 votes in 10 s in total (counts in Redis)."""
+    workshop = seed.workshop()
+    poll_id = seed.open_poll(workshop)
+    on_a = phone(cluster.app_url(0), workshop["code"])
+    on_b = Screen(cluster.app_url(1), {"code": workshop["code"], "role": "phone", "token": on_a.token})
+    try:
+        if 10 - time.time() % 10 < 5:  # start in a fresh fixed 10 s window (same clock as the servers)
+            time.sleep(10 - time.time() % 10 + 0.1)
+        acks = [(on_a, on_b)[n % 2].vote(poll_id, "snog") for n in range(40)]
+        refused = [ack for ack in acks if not ack["ok"]]
+        assert len(acks) - len(refused) == 30
+        assert refused[0]["error"] == "Too many votes: wait a few seconds."
+    finally:
+        on_a.close()
+        on_b.close()
