@@ -291,7 +291,7 @@ def _write_batch(batch: list[_Ballot]) -> None:
         .where(Participant.id.in_({b.participant_id for b in batch})))}
     rows, accepted, now = {}, [], utcnow()
     for ballot in batch:
-        poll, rule = polls.get(ballot.poll_id, (None, False))
+        poll, rule = polls.get(ballot.poll_id, (None, False)) if is_key(ballot.poll_id) else (None, False)
         person = people.get(ballot.participant_id)
         try:
             value = _check(ballot, poll, rule, person)
