@@ -10,11 +10,16 @@ P99_SUSTAINED_MS, P99_BURST_MS, P99_OPEN_MS = 250, 1000, 300
 
 
 def _main(server: dict, plan: dict) -> dict:
-    return server["sizes"].get(plan["main"]) or server["sizes"][str(plan["main"])]
+    return server["sizes"].get(plan["main"]) or server["sizes"].get(str(plan["main"])) or {}
 
 
 def _rows(server: dict) -> list[tuple[int, dict]]:
-    return sorted((int(k), v) for k, v in server["sizes"].items())
+    """Room sizes whose connect, poll open and burst all ran."""
+    return sorted((int(k), v) for k, v in server["sizes"].items() if "burst" in v)
+
+
+def _stopped(server: dict) -> list[str]:
+    return [f"{k} phones: {v['error']}" for k, v in server["sizes"].items() if "error" in v]
 
 
 def rung_passes(rate: float, rung: dict) -> bool:
@@ -47,6 +52,10 @@ def integrity_failures(name: str, server: dict) -> list[str]:
 def summarise(server: dict, plan: dict) -> dict:
     """The headline figures of one server."""
     main = _main(server, plan)
+    if "burst" not in main:
+        return {"connect_failures": None, "connect_per_second": None, "max_sustained": 0.0, "burst_p99": None,
+                "burst_acked": 0, "burst_phones": plan["main"], "open_p99": None, "open_reached": 0,
+                "peak_rss_mib": server["peak_rss_mib"]}
     return {"connect_failures": sum(row["connect"]["failures"] for _, row in _rows(server)),
             "connect_per_second": main["connect"]["per_second"], "max_sustained": max_sustained(main),
             "burst_p99": main["burst"]["to_projector"]["p99"], "burst_acked": main["burst"]["acked"],
@@ -64,7 +73,7 @@ def analyse(result: dict) -> dict:
     targets = {}
     if app:
         targets = {
-            f"{main} phones connected, zero failures": app["connect_failures"] == 0,
+            f"{main} phones connected, zero failures": app["connect_failures"] == 0 and app["burst_phones"] == main,
             ">= 1500 votes/s sustained with p99 <= 250 ms": app["max_sustained"] >= 1500,
             ">= 0.75 of the baseline's sustained rate": (ratio("max_sustained") or 0) >= 0.75,
             f"burst of {main}: all acked, p99 <= 1 s": app["burst_acked"] == app["burst_phones"]
@@ -91,7 +100,9 @@ def table(result: dict) -> str:
              "| burst CPU ms/vote | intact |", "|---:|---|---:|---:|---:|---:|---:|---:|---|"]
     for size in sorted({int(k) for n in names for k in servers[n]["sizes"]}):
         for name in names:
-            row = dict(_rows(servers[name]))[size]
+            row = dict(_rows(servers[name])).get(size)
+            if row is None:
+                continue
             burst = row["burst"]
             lines.append(f"| {size} | {name} | {row['connect']['per_second']} | {row['connect']['failures']} | "
                          f"{_ms(row['poll_open']['latency']['p99'])} | {_ms(burst['ack']['p99'])} | "
@@ -104,8 +115,8 @@ def table(result: dict) -> str:
               "|---:|---|---:|---:|---:|---:|---:|---:|---|---|"]
     for rate in result["plan"]["rates"]:
         for name in names:
-            main = _main(servers[name], result["plan"])
-            rung = main["sustained"].get(rate) or main["sustained"].get(str(rate))
+            sustained = _main(servers[name], result["plan"]).get("sustained", {})
+            rung = sustained.get(rate) or sustained.get(str(rate))
             if rung is None:
                 lines.append(f"| {rate} | {name} | not run: a lower rate was already overloaded | | | | | | | NO |")
                 continue
@@ -118,10 +129,16 @@ def table(result: dict) -> str:
               "|---|---:|---|---|---:|"]
     for name in names:
         main, head = _main(servers[name], result["plan"]), result["analysis"]["headline"][name]
+        if "storm" not in main or "questions" not in main:
+            lines.append(f"| {name} | {head['max_sustained']:.0f} | not run | not run | {head['peak_rss_mib']} |")
+            continue
         storm, wall = main["storm"], main["questions"]
         lines.append(f"| {name} | {head['max_sustained']:.0f} | {storm['phones'] - storm['failures']}/{storm['phones']}, "
                      f"{_ms(storm['rejoin']['p99'])} | {wall['asked']}/{wall['askers']}, {wall['upvoted']}, "
                      f"{_ms(wall['ask_ack']['p99'])} | {head['peak_rss_mib']} |")
+    stopped = [f"{name} {text}" for name in names for text in _stopped(servers[name])]
+    if stopped:
+        lines += ["", "Stopped early: " + "; ".join(stopped)]
     analysis = result["analysis"]
     lines += ["", "Ratios app / baseline: " + ", ".join(f"{k} {v}" for k, v in analysis["ratios"].items()), "",
               "Targets:"] + [f"- [{'x' if ok else ' '}] {name}" for name, ok in analysis["targets"].items()]
