@@ -65,6 +65,7 @@ def walk(browser, server, facilitator_state, playwright):
     """Visit every page kind once; record HTML and axe results."""
     walk = Walk()
     device = {k: v for k, v in playwright.devices[PHONE].items() if k != "default_browser_type"}
+    device["device_scale_factor"] = 1
     visitor_ctx = browser.new_context(base_url=server.url, bypass_csp=True)
     phone_ctx = browser.new_context(base_url=server.url, bypass_csp=True, **device)
     host_ctx = browser.new_context(base_url=server.url, bypass_csp=True, storage_state=facilitator_state)
