@@ -301,12 +301,12 @@ def _write_batch(batch: list[_Ballot]) -> None:
         rows[(poll.id, poll.round, person.id)] = {  # one participant twice in a round: the later vote wins
             "poll_id": poll.id, "round": poll.round, "participant_id": person.id, "choice": value,
             "stance": person.stance, "created_at": now, "updated_at": now}
-        accepted.append((ballot, poll))
+        accepted.append((ballot, poll.id, poll.round))  # plain values: the commit expires the Poll objects
     if rows:
         _upsert_votes(list(rows.values()))
-    for ballot, poll in accepted:
-        ballot.result, ballot.finished = {"poll_id": poll.id, "round": poll.round, "choice": ballot.choice}, True
-    for poll_id in {poll.id for _, poll in accepted}:
+    for ballot, poll_id, round_ in accepted:
+        ballot.result, ballot.finished = {"poll_id": poll_id, "round": round_, "choice": ballot.choice}, True
+    for poll_id in {poll_id for _, poll_id, _ in accepted}:
         pulse.mark("tally", poll_id)
         pulse.mark("tally_phones", poll_id)
 
