@@ -1,5 +1,6 @@
 """Live voting in Chromium: projector, control and phones against the gevent server."""
 
+
 from playwright.sync_api import expect
 
 from tests.e2e.screens import (
@@ -72,4 +73,49 @@ def test_long_polling_when_websockets_are_blocked(server, facilitator_page, new_
     control_action(control, LIVE_TWEETING, "Reveal")
     expect(projector.locator("#results")).to_contain_text("Results · 1 vote")
     assert sockets == [], "the polling pages must not open websockets"
+    control_action(control, LIVE_TWEETING, "Close")
+
+
+# What a phone sees behind a proxy that refuses websockets: every WebSocket fails before it opens.
+REFUSE_WEBSOCKETS = """
+(() => {
+  class Refused extends EventTarget {
+    constructor(url) {
+      super();
+      this.url = url;
+      this.readyState = 0;
+      window.refusedSockets = (window.refusedSockets || 0) + 1;
+      setTimeout(() => {
+        this.readyState = 3;
+        const error = new Event("error");
+        if (this.onerror) this.onerror(error);
+        this.dispatchEvent(error);
+        const closed = new CloseEvent("close", { code: 1006 });
+        if (this.onclose) this.onclose(closed);
+        this.dispatchEvent(closed);
+      }, 20);
+    }
+    send() { throw new Error("not open"); }
+    close() {}
+  }
+  Object.assign(Refused, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+  window.WebSocket = Refused;
+})();
+"""
+
+
+def test_websockets_refused_falls_back_to_long_polling_by_itself(server, facilitator_page, new_page, join_phone):
+    control = open_control(facilitator_page, server.slug)
+    projector = new_page(viewport=PROJECTOR_SIZE)
+    phone = join_phone(ACTIVIST, wait=False)
+    for page in (projector, phone):
+        page.context.add_init_script(REFUSE_WEBSOCKETS)
+    open_projector(projector, server.code)
+    phone.reload()
+    expect(phone.locator("#conn")).to_have_text("Live")
+
+    open_poll(control, LIVE_TWEETING)
+    vote(phone, LIVE_TWEETING, "Marry")
+    expect(projector.locator("#count")).to_have_text("1 vote")
+    assert phone.evaluate("window.refusedSockets") >= 1 and projector.evaluate("window.refusedSockets") >= 1
     control_action(control, LIVE_TWEETING, "Close")

@@ -24,7 +24,9 @@
   }
 
   function connect(namespace, auth) {
-    var socket = io(namespace, { auth: auth, transports: transports() });
+    // Websocket first (cheapest per message); tryAllTransports falls back to long-polling on its own when a
+    // venue's proxy refuses websockets, so nobody has to know about ?transport=polling.
+    var socket = io(namespace, { auth: auth, transports: transports(), tryAllTransports: true });
     var conn = document.getElementById("conn");
     function show(text, cls) {
       if (!conn) return;
