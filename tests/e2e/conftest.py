@@ -34,6 +34,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 EMAIL, PASSWORD = "host@example.org", "e2e password 1234"
 PHONE = "Pixel 7"
+expect.set_options(timeout=10_000)  # the CPU is shared (2 cores, 20+ pages): wait longer than the default 5 s
 
 
 def pytest_addoption(parser):
