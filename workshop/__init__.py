@@ -1,6 +1,5 @@
 """workshop: plan a conference workshop, register attendees, run it live."""
 
-import logging
 import os
 
 from flask import Flask
@@ -103,10 +102,11 @@ def register_socket_namespaces() -> None:
 
 def register_hooks(app: Flask) -> None:
     """Security headers, request ids, proxy handling, error pages."""
+    from .logging import configure_logging
     from .web import init_web
 
     init_web(app)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(app)
 
 
 def register_commands(app: Flask) -> None:
