@@ -104,7 +104,9 @@ def table(result: dict) -> str:
             if row is None:
                 continue
             burst = row["burst"]
-            lines.append(f"| {size} | {name} | {row['connect']['per_second']} | {row['connect']['failures']} | "
+            dropped = size - burst["planned"]
+            fail = f"{row['connect']['failures']}" + (f" (+{dropped} dropped later)" if dropped > 0 else "")
+            lines.append(f"| {size} | {name} | {row['connect']['per_second']} | {fail} | "
                          f"{_ms(row['poll_open']['latency']['p99'])} | {_ms(burst['ack']['p99'])} | "
                          f"{_ms(burst['to_projector']['p50'])} / {_ms(burst['to_projector']['p99'])} | "
                          f"{burst['server'].get('cpu_ms_per_vote')} | {burst['intact']} |")

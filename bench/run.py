@@ -185,7 +185,7 @@ def integrity(result: dict, stored: dict) -> dict:
     """acked = in the store = final projector tally, nothing lost or double counted."""
     result["stored_q"] = stored["q"]
     result["intact"] = result["acked_q"] == stored["q"] == result["projector_q"] and result["unseen_on_projector"] == 0
-    if result["timeouts"] and stored["q"] >= result["acked_q"] and result["projector_q"] == stored["q"]:
+    if not result["intact"] and result["timeouts"] and stored["q"] >= result["acked_q"] and result["projector_q"] == stored["q"]:
         result["intact"] = "unknown (ack timeouts)"  # the swarm gave up waiting; the store has more, not less
     return result
 
@@ -197,6 +197,7 @@ async def voting_phase(swarm: Swarm, server: dict, proc: Proc, run) -> dict:
     proc.mark()
     result = await run()
     result["server"] = proc.phase()
+    result["phones_online"] = swarm.online()
     result["server"]["cpu_ms_per_vote"] = round(1000 * result["server"]["cpu_seconds"] / max(1, result["acked"]), 3)
     return integrity(result, database_votes(server, swarm.round))
 

@@ -70,6 +70,10 @@ class Phone:
             await asyncio.sleep(0.01)
         return self.state_at - start
 
+    def online(self) -> bool:
+        """Still connected to /live (a starved server or swarm can miss pings and drop sockets)."""
+        return self.sio.connected and NS in self.sio.namespaces
+
     async def reconnect(self) -> float:
         """Drop the socket and join again with the same token."""
         await self.sio.disconnect()
@@ -89,6 +93,7 @@ class Swarm:
         self.arrived = asyncio.Event()
         self.cursor = 0
         self.timeouts = 0
+        self.reconnected = 0  # projector/control sockets that had dropped and were reopened
         self.options = 48  # answers in the benchmark poll (bench/seed.py)
 
     async def start(self) -> None:
@@ -140,8 +145,29 @@ class Swarm:
                 "seconds": round(elapsed, 2), "per_second": round(new / elapsed, 1) if elapsed else None,
                 "join": summary(times)}
 
+    async def _ensure(self, name: str, role: str) -> None:
+        client = getattr(self, name)
+        if client.connected and NS in client.namespaces:
+            return
+        await client.disconnect()
+        fresh = socketio.AsyncClient(reconnection=False, http_session=self.http, handle_sigint=False)
+        if role == "projector":
+            fresh.on("poll_tally", self._on_tally, namespace=NS)
+        headers = {"Cookie": self.cookie} if self.cookie and role == "control" else {}
+        await fresh.connect(self.url, headers=headers, auth={"code": self.code, "role": role},
+                            transports=["websocket"], namespaces=[NS], wait_timeout=30)
+        setattr(self, name, fresh)
+        self.reconnected += 1
+
+    def online(self) -> int:
+        """Phones still connected."""
+        return sum(1 for p in self.phones if p.online())
+
     async def open_poll(self, timeout: float = 15) -> dict:
-        """Close and (re)open the poll: a new run. Time until every phone has it."""
+        """Close and (re)open the poll: a new run. Time until every (connected) phone has it."""
+        await self._ensure("control", "control")
+        await self._ensure("projector", "projector")
+        phones = [p for p in self.phones if p.online()]
         if self.round:
             await self.control.call("poll_close", {"poll_id": self.poll_id}, namespace=NS, timeout=30)
         start = time.perf_counter()
@@ -152,20 +178,21 @@ class Swarm:
         for phone in self.phones:
             phone.k = 0
         deadline = start + timeout
-        while time.perf_counter() < deadline and not all(self.round in p.opened for p in self.phones):
+        while time.perf_counter() < deadline and not all(self.round in p.opened for p in phones):
             self.arrived.clear()
             try:
                 await asyncio.wait_for(self.arrived.wait(), 0.2)
             except TimeoutError:
                 pass
-        got = [p.opened[self.round] - start for p in self.phones if self.round in p.opened]
-        return {"round": self.round, "phones": len(self.phones), "reached": len(got), "latency": summary(got)}
+        got = [p.opened[self.round] - start for p in phones if self.round in p.opened]
+        return {"round": self.round, "phones": len(self.phones), "connected": len(phones), "reached": len(got),
+                "latency": summary(got)}
 
     def _pick(self) -> Phone | None:
         for _ in range(len(self.phones)):
             phone = self.phones[self.cursor % len(self.phones)]
             self.cursor += 1
-            if not phone.busy and phone.k + 1 < self.options:
+            if not phone.busy and phone.k + 1 < self.options and phone.online():
                 phone.busy = True  # now, not when its task first runs: the loop may lap the room before that
                 return phone
         return None
@@ -177,8 +204,11 @@ class Swarm:
         try:
             ack = await phone.sio.call("vote", {"poll_id": self.poll_id, "choice": choice}, namespace=NS,
                                        timeout=VOTE_TIMEOUT)
-        except Exception as exc:  # no ack in time: the vote may still land, so the phone stops voting this run
-            ack = {"ok": False, "error": repr(exc)[:80], "timeout": True}
+        except socketio.exceptions.TimeoutError:  # no ack in time: the vote may still land, so the phone stops this run
+            ack = {"ok": False, "error": "no ack within 10 s", "timeout": True}
+            phone.k = self.options
+        except Exception as exc:  # the phone's socket dropped (e.g. missed pings while the CPU was starved): never sent
+            ack = {"ok": False, "error": f"not sent: {exc!r}"[:80]}
             phone.k = self.options
         acked = time.perf_counter()
         if ack.get("ok"):
@@ -208,7 +238,7 @@ class Swarm:
     async def burst(self) -> dict:
         """Every phone votes once, spread over one second."""
         records, self.timeouts = [], 0
-        phones = list(self.phones)
+        phones = [p for p in self.phones if p.online()]
         random.shuffle(phones)
         start = time.perf_counter()
 
