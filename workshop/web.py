@@ -3,7 +3,7 @@
 import logging
 import uuid
 
-from flask import Flask, g, render_template, request
+from flask import Flask, abort, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -22,6 +22,7 @@ def init_web(app: Flask) -> None:
     if app.config.get("BEHIND_PROXY"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     app.before_request(_assign_request_id)
+    app.before_request(_refuse_nul)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(CSRFError, _csrf_error)
@@ -31,6 +32,15 @@ def init_web(app: Flask) -> None:
 
 def _assign_request_id() -> None:
     g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:12]
+
+
+def _refuse_nul() -> None:
+    # No browser sends NUL in a form, and PostgreSQL cannot store it: refuse it before any view runs.
+    values = [request.path, *request.args.values()]
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype != "application/json":
+        values += request.form.values()
+    if any("\x00" in v for v in values):
+        abort(400, description="Text cannot contain NUL characters.")
 
 
 def _security_headers(response):

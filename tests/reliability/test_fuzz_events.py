@@ -19,7 +19,7 @@ def json_values(ids: list[int]):
     """Any JSON value, with the real ids and answers mixed in so handlers get past the first checks."""
     leaves = (st.none() | st.booleans() | st.integers() | st.sampled_from(ids + [0, -1, 2**63, 2**70])
               | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=50)
-              | st.sampled_from(["snog", "marry", "avoid", "0", "1", "queue", "post", "duplicate", "off-topic"]))
+              | st.sampled_from(["snog", "marry", "avoid", "0", "1", "queue", "post", "duplicate", "off-topic", "a\x00"]))
     values = st.recursive(leaves, lambda inner: st.lists(inner, max_size=4)
                           | st.dictionaries(st.text(max_size=10), inner, max_size=4), max_leaves=12)
     objects = st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8), values, max_size=5)

@@ -77,7 +77,7 @@ def _crawl(app, world) -> list[tuple[str, bool, str, dict]]:
 
 def field_values(fields: dict):
     """Each field: its real value, empty, or any string (control characters and NUL included)."""
-    return st.fixed_dictionaries({name: st.sampled_from([value, ""]) | st.text(max_size=300)
+    return st.fixed_dictionaries({name: st.sampled_from([value, "", "\x00", value + "\x00"]) | st.text(max_size=300)
                                   for name, value in fields.items() if name != "csrf_token"})
 
 
@@ -120,3 +120,19 @@ def test_huge_ids_in_urls_are_404(app, world):
         assert client.post(path + "/delete").status_code == 404, path
     for path in (f"/planner/{world.b.slug}/door/{2**70}/undo", f"/planner/{world.b.slug}/agenda/{2**70}/delete"):
         assert client.post(path).status_code in (302, 404), path
+
+
+def test_nul_bytes_are_a_clear_400_not_a_500(app, world, socket_client):
+    """PostgreSQL cannot store NUL: refused up front with a message (this was a 500 on PostgreSQL)."""
+    client = login(app.test_client(), world.bob)
+    for path, data in [(f"/w/{world.b.slug}", {"name": "a\x00b", "email": "x@example.org", "consent": "y"}),
+                       ("/join", {"code": "AB\x00"}), (f"/planner/{world.b.slug}/agenda", {"title": "t\x00"})]:
+        response = client.post(path, data=data)
+        assert response.status_code == 400 and b"Text cannot contain NUL characters." in response.data
+    assert client.get(f"/planner/{world.b.slug}/door?q=a%00").status_code == 400
+    assert client.get("/w/a%00b").status_code == 400
+    assert not socket_client(auth={"code": "SN\x00OG", "role": "projector"}).is_connected("/live")
+    phone = socket_client(namespace="/questions", auth={"code": world.b.join_code, "role": "phone",
+                                                         "token": world.participant.token})
+    ack = phone.emit("ask", {"text": "why\x00?", "name": "A\x00"}, namespace="/questions", callback=True)
+    assert ack["ok"] and ack["question"]["text"] == "why?"

@@ -101,7 +101,7 @@ def create_participant(workshop: Workshop, stance: str | None) -> Participant:
 
 def participant_by_token(workshop_id: int, token: str | None) -> Participant | None:
     """The participant for a cookie/token, only within its own workshop."""
-    if not token or not isinstance(token, str) or len(token) > 64:
+    if not token or not isinstance(token, str) or len(token) > 64 or "\x00" in token:
         return None
     participant = db.session.scalar(select(Participant).where(Participant.token == token))
     return participant if participant and participant.workshop_id == workshop_id else None

@@ -39,7 +39,7 @@ def get_workshop(slug: str) -> Workshop:
 def find_by_code(code: str) -> Workshop | None:
     """The workshop whose join code matches, ignoring case and spaces."""
     clean = re.sub(r"[\s-]+", "", code or "").upper()
-    if not clean or len(clean) > 16:
+    if not clean or len(clean) > 16 or "\x00" in clean:  # PostgreSQL refuses NUL in text
         return None
     return db.session.scalar(select(Workshop).where(Workshop.join_code == clean))
 

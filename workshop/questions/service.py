@@ -57,7 +57,7 @@ def clean_name(workshop: Workshop, name) -> str | None:
         return None
     if not isinstance(name, str):
         raise QuestionError("Your name must be text.")
-    name = " ".join(name.split())
+    name = " ".join(re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", name).split())
     if len(name) > MAX_NAME:
         raise QuestionError(f"Names can be at most {MAX_NAME} characters.")
     return name or None
