@@ -107,7 +107,7 @@ class Phone:
     def call(self, event: str, data: dict, namespace: str = "/live"):
         """The ack, or None when the call failed (server gone, timeout)."""
         try:
-            return self.sio.call(event, data, namespace=namespace, timeout=5)
+            return self.sio.call(event, data, namespace=namespace, timeout=3)
         except Exception as exc:  # noqa: BLE001 - any failure means "not acknowledged"
             self.failures.append(repr(exc))
             return None

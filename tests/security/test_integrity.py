@@ -1,6 +1,7 @@
 """Vote integrity, the voting pass, rate limits with clear messages, and where personal data may appear."""
 
 import json
+import time
 
 import pytest
 from sqlalchemy.exc import IntegrityError
@@ -107,6 +108,8 @@ def test_joining_is_rate_limited(limited, client, world):
 def test_voting_asking_and_upvoting_are_rate_limited(limited, world, socket_client, make_participant):
     live.open_poll(world.poll)
     sc = socket_client(auth={"code": world.b.join_code, "role": "phone", "token": world.participant.token})
+    while time.time() % 10 > 6 or time.time() % 60 > 50:  # fixed windows: start early in one so no count resets
+        time.sleep(0.2)
     acks = [_vote(sc, world.poll) for _ in range(31)]
     assert all(a["ok"] for a in acks[:30]) and acks[30] == {"ok": False, "error": "Too many votes: wait a few seconds."}
     qs = socket_client(namespace="/questions", auth={"code": world.b.join_code, "role": "phone",
