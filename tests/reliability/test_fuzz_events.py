@@ -23,8 +23,12 @@ def json_values(ids: list[int]):
     values = st.recursive(leaves, lambda inner: st.lists(inner, max_size=4)
                           | st.dictionaries(st.text(max_size=10), inner, max_size=4), max_leaves=12)
     objects = st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8), values, max_size=5)
-    plausible = st.fixed_dictionaries({}, optional={k: st.sampled_from(ids) if k.endswith("id") else values
-                                                    for k in KEYS})
+    likely = {"choice": st.sampled_from(["snog", "marry", "avoid", "0", ["avoid", "snog", "marry"]]),
+              "text": st.text(min_size=1, max_size=300), "name": st.text(max_size=100),
+              "reason": st.sampled_from(["duplicate", "off-topic", "abusive", "answered-elsewhere"]),
+              "mode": st.sampled_from(["post", "queue"])}
+    plausible = st.fixed_dictionaries({}, optional={
+        k: st.sampled_from(ids) if k.endswith("id") else (likely[k] | values if k in likely else values) for k in KEYS})
     return plausible | objects | values
 
 
