@@ -40,6 +40,8 @@ _RELEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.ca
 
 _lock = threading.Lock()
 _dirty: dict[str, set] = {}
+_pushed: dict[str, set] = {}  # with Redis: keys already added to the shared dirty sets this tick
+_pending: dict[str, set] = {}  # with Redis: keys marked again since, added at the next tick
 _handlers: dict[str, tuple[Callable[[set], None], int]] = {}
 _loops: dict[int, bool] = {}
 _identity: dict[int, str] = {}
@@ -58,8 +60,9 @@ def on_flush(name: str, every: int = 1):
 def mark(name: str, key) -> None:
     """Note that ``key`` changed; it is broadcast on the next tick (by whichever process leads)."""
     app = current_app._get_current_object()
-    url = app.config.get("REDIS_URL")
-    if not (url and _shared_mark(app, url, name, key)):
+    if app.config.get("REDIS_URL"):
+        _mark_shared(app, name, key)
+    else:
         with _lock:
             _dirty.setdefault(name, set()).add(key)
     if app.config.get("LIVE_PULSE", True) and id(app) not in _loops:
@@ -89,6 +92,7 @@ def _run(app: Flask) -> None:
         tick += 1
         try:
             with app.app_context():
+                _push_pending(app)
                 _flush(tick, shared=is_leader(app))
         except Exception:  # the loop must survive a bad tick
             log.exception("pulse tick failed")
@@ -97,7 +101,10 @@ def _run(app: Flask) -> None:
 
 def flush(tick: int | None = None) -> None:
     """Run handlers for dirty keys (every handler when ``tick`` is None). Needs an app context."""
-    _flush(tick, shared=bool(current_app.config.get("REDIS_URL")))
+    shared = bool(current_app.config.get("REDIS_URL"))
+    if shared:
+        _push_pending(current_app)
+    _flush(tick, shared)
 
 
 def _flush(tick: int | None, shared: bool) -> None:
@@ -128,15 +135,39 @@ def _key(app: Flask, *parts: str) -> str:
     return ":".join((app.config.get("REDIS_NAMESPACE") or "workshop", "pulse", *parts))
 
 
-def _shared_mark(app: Flask, url: str, name: str, key) -> bool:
+def _mark_shared(app: Flask, name: str, key) -> None:
+    # The first mark of a key per tick goes to Redis at once; repeats wait for this process's next
+    # tick (one write per tick instead of one per vote). Every process ticks once between two
+    # flushes of the leader, so a repeat still reaches the leader's next flush.
+    with _lock:
+        fresh = key not in _pushed.setdefault(name, set())
+        (_pushed[name] if fresh else _pending.setdefault(name, set())).add(key)
+    if fresh:
+        _shared_add(app, {name: {key}})
+
+
+def _push_pending(app: Flask) -> None:
+    with _lock:
+        pending = {name: keys for name, keys in _pending.items() if keys}
+        _pending.clear()
+        _pushed.clear()
+    if pending:
+        _shared_add(app, pending)
+
+
+def _shared_add(app: Flask, marks: dict[str, set]) -> None:
     import redis
 
+    pipe = _client(app.config["REDIS_URL"]).pipeline(transaction=False)
+    for name, keys in marks.items():
+        pipe.sadd(_key(app, "dirty", name), *(json.dumps(k) for k in keys))
     try:
-        _client(url).sadd(_key(app, "dirty", name), json.dumps(key))
-        return True
+        pipe.execute()
     except redis.RedisError:  # Redis away: this process broadcasts what it knows itself
-        log.warning("pulse: Redis unavailable, marking %s locally", name, exc_info=True)
-        return False
+        log.warning("pulse: Redis unavailable, marking %s locally", ", ".join(marks), exc_info=True)
+        with _lock:
+            for name, keys in marks.items():
+                _dirty.setdefault(name, set()).update(keys)
 
 
 def _shared_pop(app: Flask, names: list[str]) -> dict[str, set]:
