@@ -5,7 +5,7 @@ Fixtures other tests reuse:
   base_url          server.url, so page.goto("/w/...") works
   facilitator_page  a page signed in as the seeded facilitator (one real login per run, reused as storage state)
   new_page(**kw)    a fresh browser context + page (desktop); phone_page(**kw) the same with mobile emulation
-  join_phone(stance=None, ticket=None, path="")  a phone page that joined through the join form
+  join_phone(stance=None, ticket=None, url=None, query="", wait=True)  a phone that joined through the join form
   screenshot(page, name)  always test-artifacts/e2e/<name>.png; also docs/screenshots/ with --screenshots
 
 Options: --headed (pytest-playwright), --screenshots (refresh docs/screenshots/), --slowmo.
@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import IN_CI, need
+from tests.conftest import need
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -267,5 +267,3 @@ def pytest_runtest_makereport(item, call):
     if report.failed and call.when == "call" and isinstance(live, LiveServer):
         report.sections.append(("e2e server log", live.log()))
 
-
-__all__ = ["IN_CI", "LiveServer"]
