@@ -17,6 +17,7 @@ import socketio
 
 NS = "/live"
 VOTE_TIMEOUT = 10  # seconds without an ack: reported as a timeout
+PROJECTOR_WAIT = 20  # seconds the projector may take to catch up with the acks before the phase is judged
 
 
 def pct(values: list[float], p: float) -> float | None:
@@ -252,7 +253,7 @@ class Swarm:
     async def _measure(self, records: list, planned: int, skipped: int, sent_for: float) -> dict:
         ok = sorted((r for r in records if r[2]), key=lambda r: r[1])
         acked = len(ok)
-        deadline = time.perf_counter() + 5
+        deadline = time.perf_counter() + PROJECTOR_WAIT
         while time.perf_counter() < deadline and self._projector_q() < acked:
             await asyncio.sleep(0.05)
         mine = [(t, q) for t, rnd, q in self.tallies if rnd == self.round]
