@@ -208,3 +208,15 @@ def test_oversized_websocket_message_drops_only_that_client(server):
     assert not attacker.sio.connected
     assert bystander.call("state", {})["ok"]
     bystander.sio.disconnect()
+
+
+def test_real_server_refuses_sockets_from_another_origin(server):
+    token = requests.post(f"{server.url}/api/w/SNOG/participants", json={}).json()["token"]
+    for transports in (["websocket"], ["polling"]):
+        evil = socketio.Client(reconnection=False)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            evil.connect(server.url, namespaces=["/live"], transports=transports, wait_timeout=5,
+                         headers={"Origin": "https://evil.example"}, auth={"code": "SNOG", "role": "phone", "token": token})
+    same = Phone(server.url, token)  # no Origin header (a script) or the server's own origin is fine
+    assert same.call("state", {})["ok"]
+    same.sio.disconnect()
