@@ -34,7 +34,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 EMAIL, PASSWORD = "host@example.org", "e2e password 1234"
 PHONE = "Pixel 7"
-expect.set_options(timeout=10_000)  # the CPU is shared (2 cores, 20+ pages): wait longer than the default 5 s
+expect.set_options(timeout=20_000)  # the CPU is shared (2 cores, 20+ pages): wait longer than the default 5 s
 
 
 def pytest_addoption(parser):
@@ -180,7 +180,7 @@ def new_page(browser, server):
     def make(**options):
         options.setdefault("reduced_motion", "reduce")  # no bar animations: less CPU with 20+ pages open
         context = browser.new_context(base_url=server.url, **options)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(20_000)
         contexts.append(context)
         return context.new_page()
 
@@ -249,7 +249,7 @@ def screenshot(pytestconfig):
         if full_page is None:  # phones: the whole screen; desktop and projector: what fits the window
             full_page = (page.viewport_size or {}).get("width", 1280) < 600
         path = ARTIFACTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=full_page, animations="disabled", scale="css")
+        page.screenshot(path=str(path), full_page=full_page, animations="disabled", scale="css", timeout=30_000)
         if pytestconfig.getoption("--screenshots"):
             DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, DOCS_SHOTS / f"{name}.png")

@@ -71,7 +71,7 @@ def walk(browser, server, facilitator_state, playwright):
     host_ctx = browser.new_context(base_url=server.url, bypass_csp=True, storage_state=facilitator_state)
     screen_ctx = browser.new_context(base_url=server.url, bypass_csp=True, viewport=PROJECTOR_SIZE)
     for context in (visitor_ctx, phone_ctx, host_ctx, screen_ctx):
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(20_000)
     try:
         visitor, phone, host, screen = (c.new_page() for c in (visitor_ctx, phone_ctx, host_ctx, screen_ctx))
         _visitor_pages(visitor, server, walk)
