@@ -69,6 +69,7 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,
     "TALLY_INTERVAL": 0.1,
     "QUESTION_RATE": (3, 60),
+    "JOIN_RATE": (120, 60),  # browser joins per address per minute (a whole room behind one NAT)
     "UPVOTE_RATE": (30, 60),
     "STANCE_MIN_GROUP": 5,
 }

@@ -1,6 +1,6 @@
 """Join pages, the phone, projector and control screens."""
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 
 from ..auth import facilitator_required
 from ..extensions import csrf
@@ -53,7 +53,7 @@ def join_code(code):
     form, ticket_form = StanceForm(), TicketForm()
     form.set_stances(workshop.stances)
     if form.validate_on_submit():
-        if not limit("join", request.remote_addr or "?", 120, 60):
+        if not limit("join", request.remote_addr or "?", *current_app.config["JOIN_RATE"]):
             form.stance.errors.append("Too many joins from this connection. Wait a minute and try again.")
         else:
             _remember(workshop, service.create_participant(workshop, form.stance.data))
