@@ -2,18 +2,9 @@
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, StopValidation
+from wtforms.validators import DataRequired, Length
 
-
-def answered(message: str):
-    """Like InputRequired, but an empty value counts ("Prefer not to say" is a real answer)."""
-
-    def check(form, field):
-        if not field.raw_data:
-            field.errors[:] = []  # replaces "Not a valid choice.", as InputRequired does
-            raise StopValidation(message)
-
-    return check
+from ..validators import answered
 
 
 class CodeForm(FlaskForm):

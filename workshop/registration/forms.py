@@ -2,18 +2,9 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, StopValidation
+from wtforms.validators import DataRequired, Email, Length, Optional
 
-
-def answered(message: str):
-    """Like InputRequired, but an empty value counts ("Prefer not to say" is a real answer)."""
-
-    def check(form, field):
-        if not field.raw_data:
-            field.errors[:] = []  # replaces "Not a valid choice.", as InputRequired does
-            raise StopValidation(message)
-
-    return check
+from ..validators import answered
 
 
 class RegistrationForm(FlaskForm):
