@@ -18,6 +18,8 @@ tokens: dict[str, int] = {}
 clients: dict[str, tuple[str, int | None]] = {}
 questions: dict[int, set] = {}  # question id -> participant ids who upvoted
 ids = itertools.count(1)
+SLICES = 10  # phones are split into 10 rooms; one room gets the tally per tick, so each phone has it at 1 Hz
+slices = itertools.count()
 
 
 def counts() -> dict:
@@ -58,6 +60,8 @@ def live_connect(auth):
         return False
     clients[request.sid] = (role, participant)
     join_room(role)
+    if role == "phone":
+        join_room(f"phone:{next(slices) % SLICES}")
     my_vote = votes.get(participant) if participant else None
     emit("state", {"role": role, "poll": {**state["poll"], "total": len(votes)}, "my_vote": my_vote})
 
@@ -143,11 +147,11 @@ def pulse() -> None:
         tick += 1
         if state["dirty"]:
             state["dirty"] = False
-            state["dirty_phones"] = True
             socketio.emit("poll_tally", tally(), to="projector", namespace="/live")
-        if state.get("dirty_phones") and tick % 10 == 0:
-            state["dirty_phones"] = False
-            socketio.emit("poll_tally", tally(), to="phone", namespace="/live")
+            state["owed"] = set(range(SLICES))
+        if tick % SLICES in state.get("owed", ()):
+            state["owed"].discard(tick % SLICES)
+            socketio.emit("poll_tally", tally(), to=f"phone:{tick % SLICES}", namespace="/live")
         if state["dirty_wall"]:
             state["dirty_wall"] = False
             wall = [{"id": q, "votes": len(v)} for q, v in questions.items()]

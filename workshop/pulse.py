@@ -27,6 +27,10 @@ from .extensions import socketio
 log = logging.getLogger("workshop.pulse")
 
 LEASE_MS = 2000
+# Phones are split into SLICES rooms and a phone broadcast goes to one slice per tick, so each phone
+# still hears at most once a second (10 Hz / 10) but the server sends 1/10 of the room per tick
+# instead of the whole room in one go (2,000 messages at once stalled every other socket).
+SLICES = 10
 # Renew the lease if this process holds it, else take it when it is free: one atomic step.
 _LEASE_SCRIPT = """
 if redis.call('get', KEYS[1]) == ARGV[1] then
@@ -45,6 +49,7 @@ _pending: dict[str, set] = {}  # with Redis: keys marked again since, added at t
 _handlers: dict[str, tuple[Callable[[set], None], int]] = {}
 _loops: dict[int, bool] = {}
 _identity: dict[int, str] = {}
+_spreads: dict[object, tuple[Callable[[int], None], set[int]]] = {}  # key -> (send to a slice, slices owed)
 
 
 def on_flush(name: str, every: int = 1):
@@ -94,6 +99,7 @@ def _run(app: Flask) -> None:
             with app.app_context():
                 _push_pending(app)
                 _flush(tick, shared=is_leader(app))
+                _spread_tick(tick % SLICES)
         except Exception:  # the loop must survive a bad tick
             log.exception("pulse tick failed")
     _release(app)
@@ -105,6 +111,31 @@ def flush(tick: int | None = None) -> None:
     if shared:
         _push_pending(current_app)
     _flush(tick, shared)
+    for slice_ in range(SLICES) if tick is None else ():  # an explicit full flush delivers every slice now
+        _spread_tick(slice_)
+
+
+def spread(key, send: Callable[[int], None]) -> None:
+    """Deliver a broadcast to every slice over the next SLICES ticks: ``send(slice)`` once per slice.
+
+    A newer ``send`` for the same key replaces an undelivered one, so each slice gets only the latest.
+    """
+    with _lock:
+        _spreads[key] = (send, set(range(SLICES)))
+
+
+def _spread_tick(slice_: int) -> None:
+    with _lock:
+        due = [(key, send) for key, (send, owed) in _spreads.items() if slice_ in owed]
+        for key, _send in due:
+            _spreads[key][1].discard(slice_)
+            if not _spreads[key][1]:
+                del _spreads[key]
+    for key, send in due:
+        try:
+            send(slice_)
+        except Exception:  # one failing broadcast must not stop the others
+            log.exception("pulse: spread %r failed", key)
 
 
 def _flush(tick: int | None, shared: bool) -> None:

@@ -130,3 +130,41 @@ def test_reconnect_gets_own_vote_back(socket_client, make_workshop, make_poll, m
     first.disconnect("/live")
     again = phone(socket_client, workshop, participant)
     assert received(again, "state")[0]["my_vote"] == "snog"
+
+
+def test_phones_hear_the_tally_once_within_a_second_a_slice_per_tick(socket_client, make_workshop, make_poll,
+                                                                      make_participant):
+    workshop = make_workshop()
+    poll = make_poll(workshop)
+    service.open_poll(poll)
+    people = [make_participant(workshop) for _ in range(pulse.SLICES)]  # ids are consecutive: one per slice
+    phones = [phone(socket_client, workshop, p) for p in people]
+    phones[0].emit("vote", {"poll_id": poll.id, "choice": "snog"}, namespace="/live", callback=True)
+    for sc in phones:
+        sc.get_received("/live")
+    pulse.flush(tick=1)  # the projector's tick: the tally is computed once, phones are owed it
+    heard = []
+    for tick in range(1, pulse.SLICES + 1):
+        pulse._spread_tick(tick % pulse.SLICES)
+        heard.append([len(received(sc, "poll_tally")) for sc in phones])
+    assert [sum(counts) for counts in heard] == [1] * pulse.SLICES  # a tenth of the room per tick
+    totals = [received(sc, "poll_tally") for sc in phones]  # drained above: each phone heard exactly once
+    assert all(t == [] for t in totals)
+    pulse._spread_tick(0)
+    assert sum(len(received(sc, "poll_tally")) for sc in phones) == 0  # nothing owed twice
+
+
+def test_a_newer_tally_replaces_the_one_still_owed(socket_client, make_workshop, make_poll, make_participant):
+    workshop = make_workshop()
+    poll = make_poll(workshop)
+    service.open_poll(poll)
+    voters = [phone(socket_client, workshop, make_participant(workshop)) for _ in range(2)]
+    voters[0].emit("vote", {"poll_id": poll.id, "choice": "snog"}, namespace="/live", callback=True)
+    pulse.flush(tick=1)
+    voters[1].emit("vote", {"poll_id": poll.id, "choice": "avoid"}, namespace="/live", callback=True)
+    pulse.flush(tick=2)
+    for sc in voters:
+        sc.get_received("/live")
+    for slice_ in range(pulse.SLICES):
+        pulse._spread_tick(slice_)
+    assert [[t["total"] for t in received(sc, "poll_tally")] for sc in voters] == [[2], [2]]

@@ -74,6 +74,7 @@ def _sqlite_file(app) -> str:
     return uri.removeprefix("sqlite:///")
 
 
+@pytest.mark.sqlite_only
 def test_backup_while_writing_is_consistent_and_restores(app, runner, make_workshop, tmp_path):
     _sqlite_file(app)
     workshop_id = make_workshop().id
@@ -124,6 +125,7 @@ def test_backup_refuses_postgresql(app, runner):
     assert result.exit_code != 0 and "pg_dump" in result.output
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("pragma,expected", [("journal_mode", "wal"), ("busy_timeout", 30000), ("foreign_keys", 1)])
 def test_sqlite_runs_in_wal_with_busy_timeout(app, pragma, expected):
     _sqlite_file(app)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.sqlite_only  # each server has its own SQLite file: runs once, in the SQLite pass
 socketio = pytest.importorskip("socketio")
 requests = pytest.importorskip("requests")
 

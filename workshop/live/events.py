@@ -66,7 +66,7 @@ class LiveNamespace(Namespace):
         """Authorise, join rooms, send the whole state in one message."""
         workshop, client, participant = resolve_client(auth)
         self.clients[request.sid] = client
-        rooms.join_for(workshop.id, client.role)
+        rooms.join_for(workshop.id, client.role, client.participant_id)
         self.emit("state", service.session_state(workshop, client.role, participant), room=request.sid)
 
     def on_disconnect(self, reason=None):

@@ -310,7 +310,6 @@ def _write_batch(batch: list[_Ballot]) -> None:
         ballot.result, ballot.finished = {"poll_id": poll_id, "round": round_, "choice": ballot.choice}, True
     for poll_id in {poll_id for _, poll_id, _ in accepted}:
         pulse.mark("tally", poll_id)
-        pulse.mark("tally_phones", poll_id)
 
 
 def _check(ballot: _Ballot, poll: Poll | None, rule: bool, person) -> str:
@@ -425,16 +424,11 @@ def _tally_message(poll: Poll, full: bool) -> dict:
 
 @pulse.on_flush("tally")
 def _flush_tallies(poll_ids: set) -> None:
-    # Projector and control: up to 10 Hz, one aggregate query per dirty poll.
+    # Projector and control: up to 10 Hz, one aggregate query per dirty poll. Phones, the big fan-out,
+    # get the latest of these at most once a second, a tenth of the room per tick (pulse.spread).
     for poll in db.session.scalars(select(Poll).where(Poll.id.in_(poll_ids))):
         full = _tally_message(poll, full=True)
         public = full if poll.results_visible else {k: v for k, v in full.items() if k != "results"}
         socketio.emit("poll_tally", public, to=rooms.screens(poll.workshop_id), namespace=NS)
         socketio.emit("poll_tally", full, to=rooms.control(poll.workshop_id), namespace=NS)
-
-
-@pulse.on_flush("tally_phones", every=10)
-def _flush_phone_tallies(poll_ids: set) -> None:
-    # Phones: at most once a second - the room does not need 10 Hz and it is the big fan-out.
-    for poll in db.session.scalars(select(Poll).where(Poll.id.in_(poll_ids))):
-        socketio.emit("poll_tally", _tally_message(poll, full=False), to=rooms.phones(poll.workshop_id), namespace=NS)
+        pulse.spread(("tally", poll.id), rooms.to_phone_slice("poll_tally", public, poll.workshop_id, NS))

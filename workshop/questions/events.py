@@ -33,8 +33,7 @@ class QuestionsNamespace(Namespace):
         """Authorise (same rules as /live), join rooms, send the whole wall (and a phone's own questions)."""
         workshop, client, participant = resolve_client(auth)
         self.clients[request.sid] = client
-        join_room(rooms.everyone(workshop.id))
-        join_room({"phone": rooms.phones, "projector": rooms.screens, "control": rooms.control}[client.role](workshop.id))
+        rooms.join_for(workshop.id, client.role, participant and participant.id)
         emit("wall", service.wall_state(workshop, client.role), to=request.sid)
         if participant is not None:
             join_room(service.participant_room(participant.id))

@@ -130,7 +130,6 @@ def toggle_upvote(participant: Participant, question_id) -> dict:
     except IntegrityError:  # a double tap raced us to the insert: the upvote is there, as wanted
         db.session.rollback()
     pulse.mark("questions_wall", question.workshop_id)
-    pulse.mark("questions_wall_phones", question.workshop_id)
     return {"question_id": question.id, "upvoted": not removed, "votes": _supporters(question)[0]}
 
 
@@ -468,7 +467,6 @@ def _owner_view(question: Question, support: dict) -> dict:
 def _changed(question: Question, tell_asker: bool = True) -> None:
     # Walls are coalesced; the asker's own phone hears about its question's status at once.
     pulse.mark("questions_wall", question.workshop_id)
-    pulse.mark("questions_wall_phones", question.workshop_id)
     if tell_asker and question.participant_id:
         socketio.emit("my_question", my_question(question), to=participant_room(question.participant_id),
                       namespace=NS)
@@ -476,18 +474,13 @@ def _changed(question: Question, tell_asker: bool = True) -> None:
 
 @pulse.on_flush("questions_wall")
 def _flush_walls(workshop_ids: set) -> None:
-    # Projector and control: up to 10 Hz, one wall built per dirty workshop.
+    # Projector and control: up to 10 Hz, one wall built per dirty workshop. Phones, the big fan-out,
+    # get the latest wall at most once a second, a tenth of the room per tick (pulse.spread).
     for workshop in db.session.scalars(select(Workshop).where(Workshop.id.in_(workshop_ids))):
         loaded = _load(workshop.id)
         socketio.emit("wall", wall_state(workshop, "projector", loaded), to=rooms.screens(workshop.id), namespace=NS)
         socketio.emit("wall", wall_state(workshop, "control", loaded), to=rooms.control(workshop.id), namespace=NS)
-
-
-@pulse.on_flush("questions_wall_phones", every=10)  # phones: at most once a second, like tallies
-def _flush_phone_walls(workshop_ids: set) -> None:
-    # Phones: the big fan-out.
-    for workshop in db.session.scalars(select(Workshop).where(Workshop.id.in_(workshop_ids))):
-        socketio.emit("wall", wall_state(workshop, "phone"), to=rooms.phones(workshop.id), namespace=NS)
+        pulse.spread(("wall", workshop.id), rooms.to_phone_slice("wall", wall_state(workshop, "phone", loaded), workshop.id, NS))
 
 
 def set_moderation(workshop: Workshop, mode) -> Workshop:
