@@ -8,6 +8,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .sessions import SessionInterface
+
 log = logging.getLogger("workshop")
 
 CSP = (
@@ -19,6 +21,7 @@ CSP = (
 
 def init_web(app: Flask) -> None:
     """Install hooks, error handlers and Jinja filters."""
+    app.session_interface = SessionInterface()
     if app.config.get("BEHIND_PROXY"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     app.before_request(_assign_request_id)

@@ -154,3 +154,15 @@ def test_session_state_has_poll_vote_and_results_when_revealed(make_workshop, ma
     assert state["poll"]["id"] == poll.id and state["my_vote"] == "marry" and "results" not in state["poll"]
     service.reveal_poll(poll)
     assert service.session_state(workshop, "phone", phone)["poll"]["results"]["counts"]["marry"] == 1
+
+
+def test_choice_poll_takes_only_its_own_answer_numbers(make_workshop, make_poll, make_participant):
+    workshop = make_workshop()
+    poll = make_poll(workshop, "choice", options=["Yes", "No", "Depends"])
+    service.open_poll(poll)
+    phone = make_participant(workshop)
+    for choice in ("3", "-1", "01", " 1", "1.0", "٣", "1" * 5000, "snog", ""):
+        with pytest.raises(LiveError, match="not one of this poll's answers"):
+            service.cast_vote(phone, poll.id, choice)
+    assert service.cast_vote(phone, poll.id, "2")["choice"] == "2"
+    assert db.session.query(Vote).one().choice == "2"
