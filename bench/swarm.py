@@ -9,6 +9,7 @@ tally with Q >= r: that tally's arrival minus the vote's send time is its vote-t
 
 import asyncio
 import gc
+import os
 import random
 import re
 import time
@@ -38,8 +39,8 @@ def summary(values: list[float]) -> dict:
 class Phone:
     """One simulated phone: a token, a socket, its votes in the current run."""
 
-    def __init__(self, swarm: "Swarm", token: str):
-        self.swarm, self.token = swarm, token
+    def __init__(self, swarm: "Swarm", token: str, key: str = ""):
+        self.swarm, self.token, self.key = swarm, token, key  # key: its X-Sticky value (its "address")
         self.sio = self._client()
         self.state_at = None
         self.state = None
@@ -66,7 +67,8 @@ class Phone:
     async def connect(self) -> float:
         """Connect and wait for the state message; seconds taken."""
         start, self.state_at = time.perf_counter(), None
-        await self.sio.connect(self.swarm.url, auth={"code": self.swarm.code, "role": "phone", "token": self.token},
+        await self.sio.connect(self.swarm.url, headers=self.swarm.sticky(self.key),
+                               auth={"code": self.swarm.code, "role": "phone", "token": self.token},
                                transports=["websocket"], namespaces=[NS], wait_timeout=60)
         while self.state_at is None:
             await asyncio.sleep(0.01)
@@ -86,8 +88,12 @@ class Phone:
 class Swarm:
     """The phones, one projector and one control socket against one server."""
 
-    def __init__(self, url: str, code: str, poll_id: int, cookie: str | None = None):
+    def __init__(self, url: str, code: str, poll_id: int, cookie: str | None = None, spread: bool = False):
         self.url, self.code, self.poll_id, self.cookie = url, code, poll_id, cookie
+        # Behind nginx with STICKY=header every client on 127.0.0.1 would hash to one process unless each
+        # sends its own X-Sticky value, like phones with their own addresses (scripts/cluster.sh).
+        self.spread = spread
+        self.keys = {"projector": new_key(), "control": new_key()}
         self.http = None
         self.phones: list[Phone] = []
         self.tallies: list[tuple[float, int, int]] = []  # (arrival, round, Q)
@@ -103,12 +109,18 @@ class Swarm:
         self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, force_close=False))
         self.projector = socketio.AsyncClient(reconnection=False, http_session=self.http, handle_sigint=False)
         self.projector.on("poll_tally", self._on_tally, namespace=NS)
-        await self.projector.connect(self.url, auth={"code": self.code, "role": "projector"},
+        await self.projector.connect(self.url, headers=self.sticky(self.keys["projector"]),
+                                     auth={"code": self.code, "role": "projector"},
                                      transports=["websocket"], namespaces=[NS], wait_timeout=30)
         self.control = socketio.AsyncClient(reconnection=False, http_session=self.http, handle_sigint=False)
         headers = {"Cookie": self.cookie} if self.cookie else {}
+        headers.update(self.sticky(self.keys["control"]))
         await self.control.connect(self.url, headers=headers, auth={"code": self.code, "role": "control"},
                                    transports=["websocket"], namespaces=[NS], wait_timeout=30)
+
+    def sticky(self, key: str) -> dict:
+        """The X-Sticky header for one client (none unless the swarm spreads over processes)."""
+        return {"X-Sticky": key} if self.spread else {}
 
     async def stop(self) -> None:
         """Close every socket."""
@@ -131,10 +143,11 @@ class Swarm:
         async def one():
             async with gate:
                 try:
-                    async with self.http.post(f"{self.url}/api/w/{self.code}/participants",
-                                              json={"stance": None}) as response:
+                    key = new_key()
+                    async with self.http.post(f"{self.url}/api/w/{self.code}/participants", json={"stance": None},
+                                              headers=self.sticky(key)) as response:
                         token = (await response.json())["token"]
-                    phone = Phone(self, token)
+                    phone = Phone(self, token, key)
                     times.append(await asyncio.wait_for(phone.connect(), 60))
                     self.phones.append(phone)
                 except Exception as exc:  # counted and reported, the run goes on
@@ -159,6 +172,7 @@ class Swarm:
         if role == "projector":
             fresh.on("poll_tally", self._on_tally, namespace=NS)
         headers = {"Cookie": self.cookie} if self.cookie and role == "control" else {}
+        headers.update(self.sticky(self.keys[role]))
         await fresh.connect(self.url, headers=headers, auth={"code": self.code, "role": role},
                             transports=["websocket"], namespaces=[NS], wait_timeout=30)
         setattr(self, name, fresh)
@@ -295,10 +309,11 @@ class Swarm:
 
     async def questions(self, askers: int, upvotes_each: int = 5) -> dict:
         """A question wall: ``askers`` phones open /questions, ask one question each, then upvote others."""
-        clients, tokens = [], [p.token for p in self.phones[:askers]]
-        for token in tokens:
+        clients = []
+        for phone in self.phones[:askers]:
             sio = socketio.AsyncClient(reconnection=False, http_session=self.http, handle_sigint=False)
-            await sio.connect(self.url, auth={"code": self.code, "role": "phone", "token": token},
+            await sio.connect(self.url, headers=self.sticky(phone.key),
+                              auth={"code": self.code, "role": "phone", "token": phone.token},
                               transports=["websocket"], namespaces=["/questions"], wait_timeout=30)
             clients.append(sio)
         asks, ups, errors = [], [], []
@@ -327,6 +342,11 @@ class Swarm:
         await asyncio.gather(*(c.disconnect() for c in clients), return_exceptions=True)
         return {"askers": len(clients), "asked": len(asks), "upvoted": len(ups), "refused": len(errors),
                 "errors": sorted(set(map(str, errors)))[:3], "ask_ack": summary(asks), "upvote_ack": summary(ups)}
+
+
+def new_key() -> str:
+    """A random X-Sticky value: one simulated client address."""
+    return os.urandom(6).hex()
 
 
 async def login_cookie(url: str, email: str, password: str) -> str:
