@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := workshop
 
-.PHONY: run serve test test-pg lint format bench bench-smoke setup vendor clean cluster cluster-stop
+.PHONY: run serve test test-pg lint format bench bench-smoke bench-cluster setup vendor clean cluster cluster-stop
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(PY) -m venv $(VENV)
@@ -51,3 +51,6 @@ bench: $(BIN)/activate  ## whole benchmark ladder against the baseline and the a
 
 bench-smoke: $(BIN)/activate  ## tiny benchmark (< 60 s); fails when a vote is lost or double counted (CI)
 	$(BIN)/python -m bench.run --smoke
+
+bench-cluster: $(BIN)/activate  ## the app behind nginx with 1, 2 and 4 processes, PostgreSQL, Redis (< 10 min, docs/performance.md)
+	$(BIN)/python -m bench.run --cluster 1,2,4 $(BENCH_ARGS)

@@ -185,3 +185,92 @@ def write_docs(result: dict, json_path: Path) -> None:
     text = DOCS.read_text() if DOCS.exists() else f"# Performance\n\n{START}\n{END}\n"
     before, rest = text.split(START, 1)
     DOCS.write_text(before + block + rest.split(END, 1)[1])
+
+
+# --- cluster mode (python -m bench.run --cluster 1,2,4) ---------------------------------------------------
+
+CLUSTER_START, CLUSTER_END = "<!-- bench:cluster -->", "<!-- /bench:cluster -->"
+CLUSTER_TARGET = (2, 2000)  # 2 processes sustain >= 2,000 votes/s with p99 <= 250 ms (issue #9)
+
+
+def _rungs(main: dict) -> list[tuple[int, dict]]:
+    return sorted((int(rate), rung) for rate, rung in main.get("sustained", {}).items())
+
+
+def cluster_analyse(result: dict) -> dict:
+    """Headline per process count, the issue's target, integrity failures."""
+    plan, clusters = result["plan"], result["clusters"]
+    heads = {n: summarise(server, plan) if "peak_rss_mib" in server else {"error": server.get("error")}
+             for n, server in clusters.items()}
+    broken = [b for n, server in clusters.items() for b in integrity_failures(f"{n} processes", server)]
+    broken += [f"{n} processes: {server['error']}" for n, server in clusters.items()
+               if server.get("error") and not server["error"].startswith("skipped")]
+    n, rate = CLUSTER_TARGET
+    sustained = (heads.get(str(n)) or {}).get("max_sustained")
+    targets = {f"{n} processes sustain >= {rate} votes/s with p99 <= {P99_SUSTAINED_MS} ms at {plan['main']} phones":
+               None if sustained is None else sustained >= rate,
+               "zero lost or double-counted votes": not broken}
+    return {"headline": heads, "targets": targets, "integrity_failures": broken}
+
+
+def _intact(server: dict, main: dict) -> str:
+    phases = [main["burst"], *(rung for _, rung in _rungs(main))]
+    ok = all(phase["intact"] is True for phase in phases) and not main.get("storm", {}).get("wrong_my_vote")
+    return "yes" if ok else "NO"
+
+
+def cluster_table(result: dict) -> str:
+    """One row per process count, then every rung of each ladder (markdown)."""
+    plan = result["plan"]
+    lines = [f"| processes | phones | connect/s | burst p99 to projector ms | max sustained votes/s, p99 <= "
+             f"{P99_SUSTAINED_MS} ms | p99 to projector ms at each rate | server CPU % (sum), top rung | "
+             "swarm CPU %, top rung | intact |", "|---:|---:|---:|---:|---:|---|---:|---:|---|"]
+    rungs = ["", f"Every rung ({plan['seconds']:.0f} s per rate, new run per rate; CPU in % of one core, app "
+             "workers summed with each worker in brackets; connections nginx -> each process):", "",
+             "| processes | rate/s | achieved/s | ack p99 ms | to-projector p50/p99 ms | app CPU % | nginx | "
+             "PostgreSQL | Redis | swarm | intact | within 250 ms |", "|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|---|"]
+    notes = []
+    for n, server in sorted(result["clusters"].items(), key=lambda item: int(item[0])):
+        main = _main(server, plan)
+        if "burst" not in main:
+            why = server.get("error") or main.get("error") or "did not run"
+            lines.append(f"| {n} | - | - | - | - | {why} | - | - | NO |")
+            continue
+        ladder = _rungs(main)
+        top = ladder[-1][1]["server"] if ladder else main["burst"]["server"]
+        each = ", ".join(f"{rate}: {_ms(rung['to_projector']['p99'])}" for rate, rung in ladder) or "-"
+        spread = main["connect"]["server"].get("connections")
+        lines.append(f"| {n} | {main['connect']['phones']} | {main['connect']['per_second']} | "
+                     f"{_ms(main['burst']['to_projector']['p99'])} | {max_sustained(main):.0f} | {each} | "
+                     f"{top['cpu_percent']} | {top['swarm_cpu_percent']} | {_intact(server, main)} |")
+        for rate, rung in ladder:
+            s, tp = rung["server"], rung["to_projector"]
+            workers = "/".join(f"{c:.0f}" for c in s.get("worker_cpu_percent", []))
+            rungs.append(f"| {n} | {rate} | {rung['achieved_rate']} | {_ms(rung['ack']['p99'])} | {_ms(tp['p50'])} / "
+                         f"{_ms(tp['p99'])} | {s['cpu_percent']} ({workers}) | {s.get('nginx_cpu_percent')} | "
+                         f"{s.get('postgres_cpu_percent')} | {s.get('redis_cpu_percent')} | {s['swarm_cpu_percent']} | "
+                         f"{rung['intact']} | {'yes' if rung_passes(rate, rung) else 'NO'} |")
+        storm = main.get("storm")
+        notes.append(f"- {n} process{'es' if int(n) > 1 else ''}: connections per process after joining "
+                     f"{spread}; burst acked {main['burst']['acked']}/{main['burst']['planned']}; "
+                     + (f"reconnect storm {storm['phones'] - storm['failures']}/{storm['phones']} rejoined, p99 "
+                        f"{_ms(storm['rejoin']['p99'])} ms, my_vote wrong {storm['wrong_my_vote']}; " if storm else "")
+                     + f"peak RSS {server['peak_rss_mib']} MiB (all workers); {server.get('seconds')} s")
+    analysis = result["analysis"]
+    targets = [f"- [{'x' if ok else ' '}] {name}" + (" (not run)" if ok is None else "")
+               for name, ok in analysis["targets"].items()]
+    return "\n".join(lines + rungs + ["", *notes, "", "Targets:", *targets])
+
+
+def write_cluster_docs(result: dict, json_path: Path) -> None:
+    """Replace the cluster block of docs/performance.md (markers must be there; the rest is left alone)."""
+    m = result["machine"]
+    block = "\n".join([CLUSTER_START, "", f"Run `{result['started']}` (`{json_path.relative_to(ROOT)}`, "
+                       f"{result['seconds']:.0f} s) on {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, "
+                       f"Python {m['python']}; load average at start {m['load_average_at_start']}, CPU pressure "
+                       f"`{m['cpu_pressure']}`.", "", cluster_table(result), "", CLUSTER_END])
+    text = DOCS.read_text()
+    if CLUSTER_START not in text:
+        raise SystemExit(f"{DOCS} has no {CLUSTER_START} marker")
+    before, rest = text.split(CLUSTER_START, 1)
+    DOCS.write_text(before + block + rest.split(CLUSTER_END, 1)[1])

@@ -4,6 +4,7 @@ against each, check integrity, write bench/results/<timestamp>.json and print th
     python -m bench.run                 # the whole ladder (make bench)
     python -m bench.run --smoke         # tiny, asserts integrity (make bench-smoke, CI)
     python -m bench.run --profile       # also py-spy the app during the sustained ladder
+    python -m bench.run --cluster 1,2,4 # the app scaled out behind nginx (bench/cluster.py, make bench-cluster)
 """
 
 import argparse
@@ -160,6 +161,8 @@ def running(command: list, env: dict, ready_url: str):
 
 def database_votes(server: dict, round_: int) -> dict:
     """What the store holds for the current run: rows and Q = sum of answers."""
+    if "store" in server:  # PostgreSQL behind a cluster (bench/cluster.py)
+        return server["store"].votes(server["poll_id"], round_)
     if server["db"] is None:
         with urllib.request.urlopen(server["url"] + "/bench/state") as response:
             state = json.load(response)
@@ -172,6 +175,8 @@ def database_votes(server: dict, round_: int) -> dict:
 
 def database_questions(server: dict) -> dict:
     """Questions and upvotes stored."""
+    if "store" in server:
+        return server["store"].questions()
     if server["db"] is None:
         with urllib.request.urlopen(server["url"] + "/bench/state") as response:
             state = json.load(response)
@@ -204,9 +209,9 @@ async def voting_phase(swarm: Swarm, server: dict, proc: Proc, run) -> dict:
 
 async def bench_server(name: str, server: dict, plan: dict, log, profile: Path | None) -> dict:
     """Every phase against one server."""
-    proc = Proc(worker_pid(server["pid"]))
+    proc = server.get("proc") or Proc(worker_pid(server["pid"]))  # a cluster brings its own (all its workers)
     cookie = await login_cookie(server["url"], EMAIL, PASSWORD) if server["db"] else None
-    swarm = Swarm(server["url"], server["code"], server["poll_id"], cookie)
+    swarm = Swarm(server["url"], server["code"], server["poll_id"], cookie, spread=server.get("spread", False))
     await swarm.start()
     out = {"sizes": {}, "idle": proc.memory()}
     try:
@@ -257,6 +262,8 @@ async def bench_size(swarm: Swarm, server: dict, proc: Proc, plan: dict, size: i
         row["storm"] = await swarm.storm()
         row["storm"]["server"] = proc.phase()
         log(f"  reconnect storm: {row['storm']}")
+        if not plan["askers"]:
+            return
         proc.mark()
         row["questions"] = await swarm.questions(min(plan["askers"], size))
         row["questions"]["server"] = proc.phase()
@@ -287,14 +294,20 @@ def machine() -> dict:
             "load_average_at_start": [round(x, 2) for x in load]}
 
 
-async def main_async(args) -> dict:
-    """Run baseline then app; return the whole result."""
-    plan = dict(SMOKE if args.smoke else FULL)
+def make_plan(base: dict, args) -> dict:
+    """The sizes and rates to run: ``base`` with --sizes / --rates applied."""
+    plan = dict(base)
     if args.sizes:
         plan["sizes"] = [int(n) for n in args.sizes.split(",")]
         plan["main"] = max([n for n in plan["sizes"] if n <= plan["main"]] or plan["sizes"][:1])
     if args.rates:
         plan["rates"] = [int(n) for n in args.rates.split(",")]
+    return plan
+
+
+async def main_async(args) -> dict:
+    """Run baseline then app; return the whole result."""
+    plan = make_plan(SMOKE if args.smoke else FULL, args)
     log = lambda text: print(text, flush=True)  # noqa: E731
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     result = {"started": stamp, "machine": machine(), "plan": plan, "fd_limit": raise_fd_limit(), "servers": {}}
@@ -325,7 +338,13 @@ def main() -> int:
     parser.add_argument("--rates", help="comma-separated sustained rates, e.g. 500,1000")
     parser.add_argument("--only", choices=("app", "baseline"), help="bench one server only")
     parser.add_argument("--docs", action="store_true", help="rewrite docs/performance.md figures and plot")
+    parser.add_argument("--cluster", help="process counts, e.g. 1,2,4: the app behind nginx with PostgreSQL and Redis")
     args = parser.parse_args()
+    if args.cluster:
+        from .cluster import main as cluster_main
+
+        signal.signal(signal.SIGTERM, _terminate)
+        return cluster_main(args)
     from .report import analyse, table, write_docs
 
     signal.signal(signal.SIGTERM, _terminate)
