@@ -34,3 +34,13 @@ def test_facilitator_pages_render(client, make_workshop, make_facilitator, make_
                  f"/planner/{workshop.slug}/polls", f"/planner/{workshop.slug}/facilitators",
                  f"/planner/{workshop.slug}/door", f"/planner/{workshop.slug}/control", "/planner/new"):
         assert client.get(path).status_code == 200, path
+
+
+def test_join_rate_comes_from_the_environment(monkeypatch, tmp_path):
+    from workshop.config import DEFAULTS, from_environment
+
+    assert DEFAULTS["JOIN_RATE"] == (2000, 60)  # a venue's Wi-Fi may put the whole room behind one address
+    monkeypatch.setenv("JOIN_RATE", "50/30")
+    assert from_environment(str(tmp_path))["JOIN_RATE"] == (50, 30)
+    monkeypatch.delenv("JOIN_RATE")
+    assert "JOIN_RATE" not in from_environment(str(tmp_path))

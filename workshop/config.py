@@ -45,7 +45,14 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": os.environ.get("PREFERRED_URL_SCHEME") == "https",
         "BEHIND_PROXY": _bool("BEHIND_PROXY"),
         "MODERATION_WORDS": _words(os.environ.get("MODERATION_WORDS", "")),
+        **({"JOIN_RATE": _rate(os.environ["JOIN_RATE"])} if os.environ.get("JOIN_RATE") else {}),
     }
+
+
+def _rate(value: str) -> tuple[int, int]:
+    # "2000/60": at most 2,000 per 60 seconds.
+    count, _, seconds = value.partition("/")
+    return int(count), int(seconds or 60)
 
 
 def _origins(value):
@@ -69,7 +76,9 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,
     "TALLY_INTERVAL": 0.1,
     "QUESTION_RATE": (3, 60),
-    "JOIN_RATE": (120, 60),  # browser joins per address per minute (a whole room behind one NAT)
+    # Joins per address per minute: a whole venue's Wi-Fi can share one public address, so this only
+    # stops a script from minting participants. Env: JOIN_RATE=2000/60.
+    "JOIN_RATE": (2000, 60),
     "UPVOTE_RATE": (30, 60),
     "STANCE_MIN_GROUP": 5,
 }

@@ -106,6 +106,8 @@ def test_joining_is_rate_limited(limited, app, client, world):
     statuses = [client.post(f"/j/{world.b.join_code}", data={"stance": ""}).status_code for _ in range(13)]
     assert statuses[:12] == [302] * 12 and statuses[12] == 400
     assert b"Too many joins" in client.post(f"/j/{world.b.join_code}", data={"stance": ""}).data
+    api = client.post(f"/api/w/{world.b.join_code}/participants", json={"stance": None})  # the same budget
+    assert api.status_code == 429 and api.get_json()["error"] == "too many joins"
 
 
 def test_voting_asking_and_upvoting_are_rate_limited(limited, world, socket_client, make_participant):

@@ -59,7 +59,8 @@ class Workshop(db.Model):
     report_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    facilitators = relationship("Facilitator", secondary=workshop_facilitators, lazy="selectin")
+    # Loaded when asked for (planner pages, control sockets), not with every phone's workshop lookup.
+    facilitators = relationship("Facilitator", secondary=workshop_facilitators)
     agenda = relationship(
         "AgendaItem",
         order_by="AgendaItem.position",

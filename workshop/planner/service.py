@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from ..accounts.service import find_facilitator, generate_password, save_facilitator
 from ..extensions import db
 from ..models import utcnow
-from .models import DEFAULT_STANCES, AgendaItem, Moderation, SegmentKind, Workshop, new_join_code
+from .models import DEFAULT_STANCES, AgendaItem, Moderation, SegmentKind, Workshop, new_join_code, workshop_facilitators
 
 __all__ = ["DEFAULT_STANCES", "new_join_code"]
 
@@ -46,7 +46,10 @@ def find_by_code(code: str) -> Workshop | None:
 
 def workshops_for(user) -> list[Workshop]:
     """Workshops this facilitator runs, soonest first."""
-    return [w for w in db.session.scalars(select(Workshop).order_by(Workshop.starts_at)) if w.is_facilitator(user)]
+    if not getattr(user, "is_authenticated", False):
+        return []
+    mine = select(Workshop).join(workshop_facilitators).where(workshop_facilitators.c.facilitator_id == user.id)
+    return list(db.session.scalars(mine.order_by(Workshop.starts_at)))
 
 
 def slug_taken(slug: str, exclude_id: int | None = None) -> bool:
