@@ -185,11 +185,10 @@ def next_poll(workshop: Workshop) -> Poll | None:
 
 
 def current_poll(workshop: Workshop) -> Poll | None:
-    """The open poll, else the one run most recently."""
-    ran = [p for p in list_polls(workshop) if p.state != PollState.draft and p.opened_at]
-    opened = [p for p in ran if p.state == PollState.open]
-    pool = opened or ran
-    return max(pool, key=lambda p: p.opened_at) if pool else None
+    """The open poll, else the one run most recently (one query: every phone's connect asks)."""
+    ran = select(Poll).where(Poll.workshop_id == workshop.id, Poll.state != PollState.draft, Poll.opened_at.is_not(None))
+    latest = ran.order_by((Poll.state == PollState.open).desc(), Poll.opened_at.desc(), Poll.id.desc()).limit(1)
+    return db.session.scalar(latest)
 
 
 # --- voting -------------------------------------------------------------------------------

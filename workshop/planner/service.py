@@ -197,6 +197,7 @@ def start_segment(workshop: Workshop, item_id: int) -> AgendaItem | None:
 
 
 def current_segment(workshop: Workshop) -> AgendaItem | None:
-    """The segment started most recently and not ended."""
-    running = [i for i in workshop.agenda if i.started_at and not i.ended_at]
-    return max(running, key=lambda i: i.started_at) if running else None
+    """The segment started most recently and not ended (one query: every phone's connect asks)."""
+    running = select(AgendaItem).where(AgendaItem.workshop_id == workshop.id, AgendaItem.started_at.is_not(None),
+                                       AgendaItem.ended_at.is_(None))
+    return db.session.scalar(running.order_by(AgendaItem.started_at.desc(), AgendaItem.id.desc()).limit(1))
