@@ -45,11 +45,14 @@ from .run import (
 PG_ADMIN = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 SCRIPT = ROOT / "scripts" / "cluster.sh"
-# One room of 2,000 phones per process count; the question wall is left out to keep 1, 2 and 4 processes
-# within make bench's 10 minutes (--sizes/--rates override as in single-process mode).
+# One room of 2,000 phones per process count. To keep 1, 2 and 4 processes within make bench's 10 minutes:
+# no question wall, a ladder stops at the first rate with p99 > 1 s (the next rate cannot pass either,
+# and an overloaded rung costs up to 30 s of waiting for acks and the projector), and no new process
+# count starts after 7 minutes (one count takes 2-3 minutes). --sizes/--rates override as in run.py.
 FULL = {"sizes": [2000], "main": 2000, "rates": [500, 1000, 1500, 2000, 2500, 3000], "seconds": 4.0,
-        "askers": 0, "budget_seconds": 480}
-SMOKE = {"sizes": [50], "main": 50, "rates": [50, 100], "seconds": 2.0, "askers": 10, "budget_seconds": 80}
+        "askers": 0, "budget_seconds": 420, "overload_ms": 1000}
+SMOKE = {"sizes": [50], "main": 50, "rates": [50, 100], "seconds": 2.0, "askers": 10, "budget_seconds": 80,
+         "overload_ms": 1000}
 
 
 # --- processes, from /proc ---------------------------------------------------------------------------
@@ -283,14 +286,21 @@ def cluster(workers: int, stamp: str, log):
 # --- the ladder of process counts ---------------------------------------------------------------------
 
 
+def code_version() -> dict:
+    """The commit measured, and whether the app's files had uncommitted changes (a shared working tree)."""
+    git = lambda *a: subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True).stdout.strip()  # noqa: E731
+    return {"commit": git("rev-parse", "--short", "HEAD"), "dirty": git("status", "--porcelain", "workshop", "deploy")
+            .splitlines()}
+
+
 async def main_async(args) -> dict:
     """Each process count in turn, within the budget; return the whole result."""
     plan = make_plan(SMOKE if args.smoke else FULL, args)
     counts = [int(n) for n in args.cluster.split(",")]
     log = lambda text: print(text, flush=True)  # noqa: E731
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    result = {"mode": "cluster", "started": stamp, "machine": machine(), "plan": plan, "processes": counts,
-              "fd_limit": raise_fd_limit(), "clusters": {}}
+    result = {"mode": "cluster", "started": stamp, "machine": machine(), "code": code_version(), "plan": plan,
+              "processes": counts, "fd_limit": raise_fd_limit(), "clusters": {}}
     started = time.perf_counter()
     for workers in counts:
         if time.perf_counter() - started > plan["budget_seconds"]:

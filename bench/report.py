@@ -262,13 +262,20 @@ def cluster_table(result: dict) -> str:
     return "\n".join(lines + rungs + ["", *notes, "", "Targets:", *targets])
 
 
+def _code(result: dict) -> str:
+    code = result.get("code")
+    if not code:
+        return ""
+    return f", commit {code['commit']}" + (" with uncommitted app changes" if code["dirty"] else "")
+
+
 def write_cluster_docs(result: dict, json_path: Path) -> None:
     """Replace the cluster block of docs/performance.md (markers must be there; the rest is left alone)."""
     m = result["machine"]
     block = "\n".join([CLUSTER_START, "", f"Run `{result['started']}` (`{json_path.relative_to(ROOT)}`, "
                        f"{result['seconds']:.0f} s) on {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, "
-                       f"Python {m['python']}; load average at start {m['load_average_at_start']}, CPU pressure "
-                       f"`{m['cpu_pressure']}`.", "", cluster_table(result), "", CLUSTER_END])
+                       f"Python {m['python']}{_code(result)}; load average at start {m['load_average_at_start']}, CPU "
+                       f"pressure `{m['cpu_pressure']}`.", "", cluster_table(result), "", CLUSTER_END])
     text = DOCS.read_text()
     if CLUSTER_START not in text:
         raise SystemExit(f"{DOCS} has no {CLUSTER_START} marker")

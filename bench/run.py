@@ -249,7 +249,8 @@ async def bench_size(swarm: Swarm, server: dict, proc: Proc, plan: dict, size: i
         for rate in plan["rates"]:
             rung = await voting_phase(swarm, server, proc, lambda r=rate: swarm.votes(r, plan["seconds"]))
             row["sustained"][rate] = rung
-            overloaded = (rung["to_projector"]["p99"] or 1e9) > 3000 or (rung["achieved_rate"] or 0) < 0.5 * rate
+            overloaded = ((rung["to_projector"]["p99"] or 1e9) > plan.get("overload_ms", 3000)
+                          or (rung["achieved_rate"] or 0) < 0.5 * rate)
             log(f"  {rate}/s: achieved {rung['achieved_rate']}/s, p99 to projector {rung['to_projector']['p99']} ms, "
                 f"ack p99 {rung['ack']['p99']} ms, intact={rung['intact']}, cpu {rung['server']['cpu_percent']}% "
                 f"(swarm {rung['server']['swarm_cpu_percent']}%)")
