@@ -325,7 +325,11 @@ def main(args) -> int:
     """Run, save bench/results/<stamp>-cluster.json, print the table; non-zero when integrity failed."""
     from .report import cluster_analyse, cluster_table, write_cluster_docs
 
-    result = asyncio.run(main_async(args))
+    try:
+        result = asyncio.run(main_async(args))
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the cluster contexts have stopped and dropped everything
+        print("interrupted: clusters stopped, databases dropped; nothing saved", file=sys.stderr)
+        return 130
     result["cpu_pressure_at_end"] = cpu_pressure()
     result["analysis"] = cluster_analyse(result)
     RESULTS.mkdir(parents=True, exist_ok=True)
