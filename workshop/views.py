@@ -25,3 +25,15 @@ def healthz():
     except Exception:  # any database failure means unhealthy
         return {"status": "error", "database": "unreachable"}, 503
     return {"status": "ok"}
+
+
+@bp.route("/socket.io/")
+def socketio_path():
+    """Never served: python-engineio's middleware answers /socket.io/ before Flask routes.
+
+    It exists because Flask-SocketIO builds a request context from the handshake for every event, and
+    Flask matches its URL each time: with no rule for it, each event raised and kept a NotFound whose
+    traceback is a reference cycle. ~26 cyclic objects per vote fed the garbage collector's pauses
+    (docs/performance.md); a matching rule makes the per-event match allocation-light.
+    """
+    return {"error": "Socket.IO endpoint"}, 404
