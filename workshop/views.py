@@ -27,6 +27,7 @@ def healthz():
     return {"status": "ok"}
 
 
+@bp.route("/socket.io/", endpoint="socketio_websocket", websocket=True)
 @bp.route("/socket.io/")
 def socketio_path():
     """Never served: python-engineio's middleware answers /socket.io/ before Flask routes.
@@ -34,6 +35,7 @@ def socketio_path():
     It exists because Flask-SocketIO builds a request context from the handshake for every event, and
     Flask matches its URL each time: with no rule for it, each event raised and kept a NotFound whose
     traceback is a reference cycle. ~26 cyclic objects per vote fed the garbage collector's pauses
-    (docs/performance.md); a matching rule makes the per-event match allocation-light.
+    (docs/performance.md); matching rules (werkzeug matches websocket handshakes only to websocket
+    rules) make the per-event match allocation-light.
     """
     return {"error": "Socket.IO endpoint"}, 404
