@@ -9,6 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import utcnow
+from ..offload import in_thread
 
 
 class Facilitator(UserMixin, db.Model):
@@ -22,8 +23,8 @@ class Facilitator(UserMixin, db.Model):
 
     def set_password(self, password: str) -> None:
         """Hash with scrypt (werkzeug's current default)."""
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = in_thread(generate_password_hash, password, "scrypt")
 
     def check_password(self, password: str) -> bool:
         """True when ``password`` matches the stored hash."""
-        return check_password_hash(self.password_hash, password)
+        return in_thread(check_password_hash, self.password_hash, password)
