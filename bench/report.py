@@ -180,7 +180,8 @@ def write_docs(result: dict, json_path: Path) -> None:
     m = result["machine"]
     block = "\n".join([START, "", f"Run `{result['started']}` (`{json_path.relative_to(ROOT)}`) on {m['cpu']}, "
                        f"{m['cores']} cores, {m['memory_gib']} GiB, Python {m['python']}; load average at start "
-                       f"{m['load_average_at_start']} (other work shared the cores: figures are noisy).", "",
+                       f"{m['load_average_at_start']}; CPU pressure (PSI) at start `{m.get('cpu_pressure')}`, at end "
+                       f"`{result.get('cpu_pressure_at_end')}` (other work on the cores shows here and makes figures noisy).", "",
                        table(result), "", f"![p99 against phones]({PLOT.name})", "", END])
     text = DOCS.read_text() if DOCS.exists() else f"# Performance\n\n{START}\n{END}\n"
     before, rest = text.split(START, 1)

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results"
 EMAIL, PASSWORD = "bench@example.org", "bench-password-123"
-FULL = {"sizes": [100, 500, 1000, 2000, 5000], "main": 2000, "rates": [500, 1000, 1500, 2000, 3000],
+FULL = {"sizes": [100, 500, 1000, 2000, 5000], "main": 2000, "rates": [500, 1000, 1500, 2000, 2500, 3000, 3500],
         "seconds": 4.0, "askers": 200, "budget_seconds": 200}
 SMOKE = {"sizes": [20, 50], "main": 50, "rates": [50, 100], "seconds": 2.0, "askers": 10, "budget_seconds": 60}
 
