@@ -11,9 +11,45 @@ from workshop.questions import service
 NS = "/questions"
 
 
+def _drain(sc) -> list:
+    """Messages since the last look, oldest first (with those a phone_wall() call set aside)."""
+    kept, sc.kept = getattr(sc, "kept", []), []
+    return kept + sc.get_received(NS)
+
+
 def received(sc, name):
     """Payloads of the events called ``name`` that arrived since the last call."""
-    return [m["args"][0] for m in sc.get_received(NS) if m["name"] == name]
+    return [m["args"][0] for m in _drain(sc) if m["name"] == name]
+
+
+def apply_delta(wall: dict, delta: dict) -> dict:
+    """What questions-phone.js does with a wall_delta (a phone behind the delta's base would resync)."""
+    assert wall["version"] >= delta["base"], "the phone would have to ask for the whole wall"
+    if delta["version"] <= wall["version"]:
+        return wall
+    questions = {q["id"]: q for q in wall["questions"]}
+    for qid in delta["removed"]:
+        questions.pop(qid, None)
+    questions.update({q["id"]: q for q in delta["changed"]})
+    small = {k: v for k, v in delta.items() if k not in ("base", "changed", "removed")}
+    return {**small, "questions": list(questions.values())}
+
+
+def phone_wall(sc) -> dict:
+    """The wall a phone shows now: its last whole wall with every delta since applied."""
+    messages = _drain(sc)
+    sc.kept = [m for m in messages if m["name"] not in ("wall", "wall_delta")]
+    for m in messages:
+        if m["name"] == "wall":
+            sc.view = m["args"][0]
+        elif m["name"] == "wall_delta":
+            sc.view = apply_delta(sc.view, m["args"][0])
+    return sc.view
+
+
+def without_version(wall: dict) -> dict:
+    """A wall to compare: questions by id, no read time."""
+    return {**{k: v for k, v in wall.items() if k != "version"}, "questions": sorted(wall["questions"], key=lambda q: q["id"])}
 
 
 @pytest.fixture
@@ -154,7 +190,7 @@ def test_facilitator_highlights_answers_dismisses_and_undoes(room):
     assert wall["counts"]["dismissed"] == 1 and wall["counts"]["answered"] == 1
     assert room.control.emit("undo", {}, namespace=NS, callback=True)["question"]["status"] == "live"
     pulse.flush()
-    assert [q["text"] for q in received(room.phone_a, "wall")[-1]["questions"] if q["status"] == "live"] == ["Second"]
+    assert [q["text"] for q in phone_wall(room.phone_a)["questions"] if q["status"] == "live"] == ["Second"]
 
 
 def test_merge_event_combines_votes(room, make_participant):
@@ -211,4 +247,27 @@ def test_many_upvotes_are_coalesced_into_one_wall_per_flush(room, make_participa
     pulse.flush()
     walls = received(room.screen, "wall")
     assert len(walls) == 1 and walls[0]["questions"][0]["votes"] == 12
-    assert len(received(room.phone_b, "wall")) == 1
+    updates = [m for m in room.phone_b.get_received(NS) if m["name"] in ("wall", "wall_delta")]
+    assert [m["name"] for m in updates] == ["wall_delta"]  # the phone had its whole wall at the first flush
+    assert [q["votes"] for q in updates[0]["args"][0]["changed"]] == [12]
+
+
+def test_phones_get_the_whole_wall_once_then_only_what_changed(room, make_participant):
+    ids = [room.phone_a.emit("ask", {"text": f"Question {n}"}, namespace=NS, callback=True)["question"]["id"]
+           for n in range(3)]
+    pulse.flush()
+    whole = received(room.phone_b, "wall")
+    assert len(whole) == 1 and len(whole[0]["questions"]) == 3
+    room.phone_b.view = whole[0]
+    assert room.phone_b.emit("upvote", {"question_id": ids[0]}, namespace=NS, callback=True)["ok"]
+    pulse.flush()
+    deltas = [m["args"][0] for m in room.phone_b.get_received(NS) if m["name"] == "wall_delta"]
+    assert len(deltas) == 1 and deltas[0]["removed"] == []
+    assert [(q["id"], q["votes"]) for q in deltas[0]["changed"]] == [(ids[0], 1)]  # one question, not three
+    room.phone_b.kept = [{"name": "wall_delta", "args": deltas, "namespace": NS}]
+    assert without_version(phone_wall(room.phone_b)) == without_version(service.wall_state(room.workshop, "phone"))
+    room.control.emit("dismiss", {"question_id": ids[1], "reason": "off-topic"}, namespace=NS, callback=True)
+    pulse.flush()
+    shown = phone_wall(room.phone_b)
+    assert ids[1] not in [q["id"] for q in shown["questions"]] and shown["counts"]["dismissed"] == 1
+    assert without_version(shown) == without_version(service.wall_state(room.workshop, "phone"))

@@ -2,6 +2,7 @@
 
 import logging
 import re
+import time
 from collections import Counter
 from datetime import datetime
 
@@ -409,6 +410,7 @@ def counts(workshop_id: int, questions: list[Question] | None = None) -> dict:
 
 def wall_state(workshop: Workshop, role: str = "phone", loaded: tuple | None = None) -> dict:
     """The whole wall for a role: public screens never get held, dismissed or merged questions."""
+    read_at = time.time()  # before the read, so a phone's wall never claims to be newer than it is
     questions, support = loaded or _load(workshop.id)
     control = role == "control"
     shown = [q for q in questions if control or q.status in PUBLIC]
@@ -416,6 +418,7 @@ def wall_state(workshop: Workshop, role: str = "phone", loaded: tuple | None = N
     public = [p for p in payloads if p["status"] in ("live", "answered")]
     live = [p for p in public if p["status"] == "live"]
     state = {
+        "version": read_at,  # phones compare it with a wall_delta's base
         "role": role, "moderation": workshop.moderation.value, "allow_names": workshop.allow_names,
         "max_length": MAX_LENGTH, "counts": counts(workshop.id, questions), "questions": payloads,
         "highlighted": next((p for p in live if p["highlighted"]), None), "order": sort_orders(live),
@@ -480,7 +483,35 @@ def _flush_walls(workshop_ids: set) -> None:
         loaded = _load(workshop.id)
         socketio.emit("wall", wall_state(workshop, "projector", loaded), to=rooms.screens(workshop.id), namespace=NS)
         socketio.emit("wall", wall_state(workshop, "control", loaded), to=rooms.control(workshop.id), namespace=NS)
-        pulse.spread(("wall", workshop.id), rooms.to_phone_slice("wall", wall_state(workshop, "phone", loaded), workshop.id, NS))
+        pulse.spread(("wall", workshop.id), _phone_wall_sender(workshop.id, wall_state(workshop, "phone", loaded)))
+
+
+def wall_delta(previous: dict, wall: dict) -> dict:
+    """What a phone holding ``previous`` (or anything newer) needs to show ``wall``.
+
+    Questions that are new or changed, ids that left the public wall, and the small fields (counts,
+    orders, settings) whole. A phone applies it when its wall's ``version`` >= ``base``, else it
+    asks for the whole wall (the ``state`` event); docs/realtime-questions.md.
+    """
+    old = {q["id"]: q for q in previous["questions"]}
+    new = {q["id"]: q for q in wall["questions"]}
+    delta = {key: value for key, value in wall.items() if key != "questions"}
+    delta.update(base=previous["version"], changed=[q for qid, q in new.items() if old.get(qid) != q],
+                 removed=[qid for qid in old if qid not in new])
+    return delta
+
+
+def _phone_wall_sender(workshop_id: int, wall: dict):
+    # A whole wall is ~300 bytes a question: 200 questions to 2,000 phones once a second would be
+    # 120 MB/s of venue Wi-Fi. So each slice of phones gets the whole wall once, then only deltas
+    # from the wall that slice last got (kept per app: tests build many apps in one process).
+    def send(slice_: int) -> None:
+        sent = current_app.extensions.setdefault("workshop.phone_walls", {})
+        previous, sent[(workshop_id, slice_)] = sent.get((workshop_id, slice_)), wall
+        event, payload = ("wall", wall) if previous is None else ("wall_delta", wall_delta(previous, wall))
+        socketio.emit(event, payload, to=rooms.phone_slice(workshop_id, slice_), namespace=NS)
+
+    return send
 
 
 def set_moderation(workshop: Workshop, mode) -> Workshop:

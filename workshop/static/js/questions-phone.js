@@ -140,6 +140,30 @@
   });
 
   socket.on("wall", function (data) { wall = data; renderWall(); });
+  // After the first whole wall the server sends only what changed (docs/realtime-questions.md).
+  socket.on("wall_delta", function (delta) {
+    if (!wall || wall.version < delta.base) { resync(); return; }  // missed a step: ask for the whole wall
+    if (delta.version <= wall.version) return;  // this phone's wall is already newer
+    var map = Questions.byId(wall);
+    delta.removed.forEach(function (id) { delete map[id]; });
+    delta.changed.forEach(function (q) { map[q.id] = q; });
+    var next = { questions: Object.keys(map).map(function (id) { return map[id]; }) };
+    Object.keys(delta).forEach(function (key) {
+      if (key !== "base" && key !== "changed" && key !== "removed") next[key] = delta[key];
+    });
+    wall = next;
+    renderWall();
+  });
+
+  function resync() {
+    socket.emit("state", {}, function (ack) {
+      if (!ack || !ack.ok) return;
+      wall = ack.wall;
+      if (ack.mine) mine = ack.mine;
+      renderMine();
+      renderWall();
+    });
+  }
   socket.on("mine", function (data) { mine = data; renderMine(); renderWall(); });
   socket.on("my_question", function (q) {
     var before = mine.questions.find(function (m) { return m.id === q.id; });
