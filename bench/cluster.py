@@ -30,14 +30,13 @@ from psycopg import sql
 from .run import (
     EMAIL,
     PASSWORD,
-    RESULTS,
     ROOT,
     bench_server,
-    cpu_pressure,
     free_port,
     machine,
     make_plan,
     raise_fd_limit,
+    report,
     swarm_cpu,
     worker_pid,
 )
@@ -330,17 +329,5 @@ def main(args) -> int:
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the cluster contexts have stopped and dropped everything
         print("interrupted: clusters stopped, databases dropped; nothing saved", file=sys.stderr)
         return 130
-    result["cpu_pressure_at_end"] = cpu_pressure()
-    result["analysis"] = cluster_analyse(result)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{result['started']}-cluster{'-smoke' if args.smoke else ''}.json"
-    path.write_text(json.dumps(result, indent=1))
-    print(cluster_table(result))
-    print(f"\nSaved {path.relative_to(ROOT)} ({result['seconds']} s)")
-    if args.docs:
-        write_cluster_docs(result, path)
-    broken = result["analysis"]["integrity_failures"]
-    if broken:
-        print("INTEGRITY FAILED: " + ", ".join(broken))
-    return 1 if broken else 0
+    return report(result, args, "-cluster", cluster_analyse, cluster_table, write_cluster_docs)
 

@@ -350,13 +350,18 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, _terminate)
     result = asyncio.run(main_async(args))
+    return report(result, args, "", analyse, table, write_docs)
+
+
+def report(result: dict, args, kind: str, analyse, table, write_docs) -> int:
+    """Save bench/results/<stamp><kind>.json, print the table, rewrite the docs if asked; 1 when integrity failed."""
     result["cpu_pressure_at_end"] = cpu_pressure()
     result["analysis"] = analyse(result)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{result['started']}{'-smoke' if args.smoke else ''}.json"
+    path = RESULTS / f"{result['started']}{kind}{'-smoke' if args.smoke else ''}.json"
     path.write_text(json.dumps(result, indent=1))
     print(table(result))
-    print(f"\nSaved {path.relative_to(ROOT)}")
+    print(f"\nSaved {path.relative_to(ROOT)}" + (f" ({result['seconds']} s)" if "seconds" in result else ""))
     if args.docs:
         write_docs(result, path)
     broken = result["analysis"]["integrity_failures"]
