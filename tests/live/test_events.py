@@ -168,3 +168,45 @@ def test_a_newer_tally_replaces_the_one_still_owed(socket_client, make_workshop,
     for slice_ in range(pulse.SLICES):
         pulse._spread_tick(slice_)
     assert [[t["total"] for t in received(sc, "poll_tally")] for sc in voters] == [[2], [2]]
+
+
+def forget_loaded_user() -> None:
+    """Flask-Login caches the user in ``g``; here every request and event shares the test's app context
+    (in a server each has its own), so drop it to make the next one load its user from its session."""
+    from flask import g
+
+    g.pop("_login_user", None)
+
+
+def test_signing_out_ends_open_control_screens_but_not_a_co_hosts(app, socket_client, make_workshop, make_poll,
+                                                                   make_facilitator, make_participant):
+    host, co_host = make_facilitator(), make_facilitator()
+    workshop = make_workshop(facilitator=host)
+    workshop.facilitators.append(co_host)
+    db.session.commit()
+    poll = make_poll(workshop)
+    tab = login(app.test_client(), host)  # the control screen's browser tab
+    control = socket_client(auth={"code": workshop.join_code, "role": "control"}, http=tab)
+    other = socket_client(auth={"code": workshop.join_code, "role": "control"}, http=login(app.test_client(), co_host))
+    assert control.emit("poll_open", {"poll_id": poll.id}, namespace="/live", callback=True)["ok"]
+
+    another_tab = login(app.test_client(), host)  # the same facilitator signs out elsewhere
+    assert another_tab.post("/logout").status_code == 302
+    forget_loaded_user()
+    assert tab.get("/planner/").status_code == 302  # every session of the account ended, not just that one
+    forget_loaded_user()
+
+    for sc in (control, other):
+        sc.get_received("/live")
+    phone(socket_client, workshop, make_participant(workshop)).emit(
+        "vote", {"poll_id": poll.id, "choice": "snog"}, namespace="/live", callback=True)
+    pulse.flush()
+    assert received(control, "poll_tally") == []  # out of its room on sign-out: hears nothing more
+    assert received(other, "poll_tally")[-1]["total"] == 1  # the co-host's screen carries on
+    forget_loaded_user()
+    assert control.emit("poll_close", {"poll_id": poll.id}, namespace="/live", callback=True) == {
+        "ok": False, "error": "facilitators only"}
+    forget_loaded_user()
+    assert control.emit("state", {}, namespace="/live", callback=True)["ok"] is False
+    forget_loaded_user()
+    assert other.emit("poll_close", {"poll_id": poll.id}, namespace="/live", callback=True)["ok"]

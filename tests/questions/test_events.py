@@ -271,3 +271,20 @@ def test_phones_get_the_whole_wall_once_then_only_what_changed(room, make_partic
     shown = phone_wall(room.phone_b)
     assert ids[1] not in [q["id"] for q in shown["questions"]] and shown["counts"]["dismissed"] == 1
     assert without_version(shown) == without_version(service.wall_state(room.workshop, "phone"))
+
+
+def test_a_signed_out_facilitators_control_screen_hears_no_more_held_questions(app, room):
+    from flask import g
+
+    room.workshop.moderation = Moderation.queue
+    db.session.commit()
+    host = room.workshop.facilitators[0]
+    assert login(app.test_client(), host).post("/logout").status_code == 302  # signed out in another tab
+    g.pop("_login_user", None)  # the test's shared app context cached the signed-out request's user
+    room.phone_a.emit("ask", {"text": "Held: only facilitators may read this"}, namespace=NS, callback=True)
+    pulse.flush()
+    assert received(room.control, "wall") == []
+    assert room.control.emit("state", {}, namespace=NS, callback=True) == {"ok": False, "error": "facilitators only"}
+    g.pop("_login_user", None)
+    question = service.wall_state(room.workshop, "control")["questions"][0]
+    assert room.control.emit("approve", {"question_id": question["id"]}, namespace=NS, callback=True)["ok"] is False

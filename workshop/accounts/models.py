@@ -19,7 +19,14 @@ class Facilitator(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
+    # Part of the login session's id: signing out bumps it, which ends every session of the account,
+    # including the copies Socket.IO keeps for open control screens (docs/security.md).
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def get_id(self) -> str:
+        """Flask-Login's session id: "<id>:<epoch>", so a sign-out can end sessions held elsewhere."""
+        return f"{self.id}:{self.session_epoch}"
 
     def set_password(self, password: str) -> None:
         """Hash with scrypt (werkzeug's current default)."""

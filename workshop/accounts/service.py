@@ -12,11 +12,20 @@ log = logging.getLogger("workshop.accounts")
 
 
 def load_user(user_id: str) -> Facilitator | None:
-    """Flask-Login user loader."""
+    """Flask-Login user loader: "<id>:<epoch>" from the session, refused once that epoch was signed out."""
+    user_key, _, epoch = str(user_id).partition(":")
     try:
-        return db.session.get(Facilitator, int(user_id))
+        user = db.session.get(Facilitator, int(user_key))
+        return user if user is not None and user.session_epoch == int(epoch) else None
     except (TypeError, ValueError):
         return None
+
+
+def sign_out(user: Facilitator) -> None:
+    """End every session of this account: this browser's, other devices', and open control sockets'."""
+    user.session_epoch += 1
+    db.session.commit()
+    log.info("facilitator signed out everywhere id=%s", user.id)
 
 
 def find_facilitator(email: str) -> Facilitator | None:

@@ -3,11 +3,11 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from ..ratelimit import limit
 from .forms import LoginForm
-from .service import authenticate
+from .service import authenticate, sign_out
 
 bp = Blueprint("accounts", __name__)
 
@@ -30,8 +30,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """Sign out."""
-    logout_user()
+    """Sign out everywhere: this browser, other devices and open control screens."""
+    sign_out(current_user)
+    logout_user()  # its user_logged_out signal closes this process's control sockets (live/events.py)
     flash("You are signed out.", "info")
     return redirect(url_for("core.index"))
 

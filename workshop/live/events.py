@@ -4,7 +4,7 @@ import logging
 from dataclasses import dataclass
 
 from flask import request, session
-from flask_login import current_user
+from flask_login import current_user, user_logged_out
 from flask_socketio import ConnectionRefusedError, Namespace
 
 from ..extensions import db
@@ -27,6 +27,7 @@ class Client:
     role: str
     workshop_id: int
     participant_id: int | None = None
+    user_id: int | None = None  # control screens: the facilitator signed in when it connected
 
 
 def error(message: str) -> dict:
@@ -54,7 +55,14 @@ def resolve_client(auth) -> tuple[Workshop, Client, Participant | None]:
         participant = service.participant_by_token(workshop.id, participant_token(workshop.id, auth))
         if participant is None:
             raise ConnectionRefusedError("join the workshop first")
-    return workshop, Client(role, workshop.id, participant and participant.id), participant
+    user_id = current_user.id if role == "control" else None
+    return workshop, Client(role, workshop.id, participant and participant.id, user_id), participant
+
+
+@user_logged_out.connect
+def close_control_screens(_app, user, **_extra) -> None:
+    """A facilitator signed out: their open control screens, on every process, stop hearing the session."""
+    rooms.close_controls(user.id, [w.id for w in planner.workshops_for(user)], ("/live", "/questions"))
 
 
 class LiveNamespace(Namespace):
@@ -66,7 +74,7 @@ class LiveNamespace(Namespace):
         """Authorise, join rooms, send the whole state in one message."""
         workshop, client, participant = resolve_client(auth)
         self.clients[request.sid] = client
-        rooms.join_for(workshop.id, client.role, client.participant_id)
+        rooms.join_for(workshop.id, client.role, client.participant_id, client.user_id)
         self.emit("state", service.session_state(workshop, client.role, participant), room=request.sid)
 
     def on_disconnect(self, reason=None):
@@ -79,6 +87,8 @@ class LiveNamespace(Namespace):
         workshop = db.session.get(Workshop, client.workshop_id) if client else None
         if workshop is None:
             return error("not connected to a workshop")
+        if client.role == "control" and not workshop.is_facilitator(current_user):  # signed out since connecting
+            return error("facilitators only")
         participant = db.session.get(Participant, client.participant_id) if client.participant_id else None
         return {"ok": True, "state": service.session_state(workshop, client.role, participant)}
 

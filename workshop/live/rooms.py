@@ -1,4 +1,10 @@
-"""Socket.IO room names: one room per workshop and one per role inside it."""
+"""Socket.IO room names: one room per workshop and one per role inside it.
+
+Control screens sit in one room per facilitator (``w{id}:control:u{facilitator}``), not one shared
+room: signing out closes that facilitator's rooms on every process (python-socketio's message
+queue carries ``close_room``), so an open control tab stops receiving held questions and full
+results at once, and its actions are refused (the session epoch, accounts/service.py).
+"""
 
 
 def everyone(workshop_id: int) -> str:
@@ -16,9 +22,29 @@ def screens(workshop_id: int) -> str:
     return f"w{workshop_id}:screen"
 
 
-def control(workshop_id: int) -> str:
-    """Facilitators' control screens."""
-    return f"w{workshop_id}:control"
+def control_of(workshop_id: int, facilitator_id: int) -> str:
+    """One facilitator's control screens of a workshop."""
+    return f"w{workshop_id}:control:u{facilitator_id}"
+
+
+def control(workshop_id: int) -> list[str]:
+    """The control rooms of a workshop's current facilitators (a removed co-facilitator's screen goes quiet)."""
+    from sqlalchemy import select
+
+    from ..extensions import db
+    from ..planner.models import workshop_facilitators as hosts
+
+    ids = db.session.scalars(select(hosts.c.facilitator_id).where(hosts.c.workshop_id == workshop_id))
+    return [control_of(workshop_id, facilitator_id) for facilitator_id in ids]
+
+
+def close_controls(facilitator_id: int, workshop_ids: list[int], namespaces: tuple[str, ...]) -> None:
+    """Take every control screen of this facilitator out of its rooms, on every process."""
+    from ..extensions import socketio
+
+    for workshop_id in workshop_ids:
+        for namespace in namespaces:
+            socketio.close_room(control_of(workshop_id, facilitator_id), namespace=namespace)
 
 
 def phone_slice(workshop_id: int, slice_: int) -> str:
@@ -33,13 +59,16 @@ def to_phone_slice(event: str, payload: dict, workshop_id: int, namespace: str):
     return lambda slice_: socketio.emit(event, payload, to=phone_slice(workshop_id, slice_), namespace=namespace)
 
 
-def join_for(workshop_id: int, role: str, participant_id: int | None = None) -> None:
+def join_for(workshop_id: int, role: str, participant_id: int | None = None, user_id: int | None = None) -> None:
     """Join the calling socket to the workshop room, its role room and, for phones, its slice."""
     from flask_socketio import join_room
 
     from .. import pulse
 
     join_room(everyone(workshop_id))
-    join_room({"phone": phones, "projector": screens, "control": control}[role](workshop_id))
+    if role == "control":
+        join_room(control_of(workshop_id, user_id))
+    else:
+        join_room({"phone": phones, "projector": screens}[role](workshop_id))
     if participant_id is not None:  # by participant, so every process puts a phone in the same slice
         join_room(phone_slice(workshop_id, participant_id % pulse.SLICES))

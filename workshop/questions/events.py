@@ -33,7 +33,7 @@ class QuestionsNamespace(Namespace):
         """Authorise (same rules as /live), join rooms, send the whole wall (and a phone's own questions)."""
         workshop, client, participant = resolve_client(auth)
         self.clients[request.sid] = client
-        rooms.join_for(workshop.id, client.role, participant and participant.id)
+        rooms.join_for(workshop.id, client.role, participant and participant.id, client.user_id)
         emit("wall", service.wall_state(workshop, client.role), to=request.sid)
         if participant is not None:
             join_room(service.participant_room(participant.id))
@@ -54,6 +54,8 @@ class QuestionsNamespace(Namespace):
         client, workshop, participant = self._context()
         if workshop is None:
             return error("not connected to a workshop")
+        if client.role == "control" and not workshop.is_facilitator(current_user):  # signed out since connecting
+            return error("facilitators only")
         ack = {"ok": True, "wall": service.wall_state(workshop, client.role)}
         if participant is not None:
             ack["mine"] = service.mine(participant)
