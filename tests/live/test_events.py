@@ -210,3 +210,17 @@ def test_signing_out_ends_open_control_screens_but_not_a_co_hosts(app, socket_cl
     assert control.emit("state", {}, namespace="/live", callback=True)["ok"] is False
     forget_loaded_user()
     assert other.emit("poll_close", {"poll_id": poll.id}, namespace="/live", callback=True)["ok"]
+
+
+def test_a_workshop_without_facilitators_sends_control_payloads_to_nobody(socket_client, make_workshop, make_poll,
+                                                                          make_participant):
+    workshop = make_workshop()
+    poll = make_poll(workshop)
+    service.open_poll(poll)
+    workshop.facilitators = []  # e.g. the account was deleted
+    db.session.commit()
+    sc = phone(socket_client, workshop, make_participant(workshop, CORP))
+    sc.emit("vote", {"poll_id": poll.id, "choice": "avoid"}, namespace="/live", callback=True)
+    sc.get_received("/live")
+    pulse.flush(tick=1)  # projector and control only; phones' slices come later
+    assert received(sc, "poll_tally") == []  # not the control screen's full results, broadcast to everyone

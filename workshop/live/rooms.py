@@ -38,6 +38,16 @@ def control(workshop_id: int) -> list[str]:
     return [control_of(workshop_id, facilitator_id) for facilitator_id in ids]
 
 
+def to_control(event: str, payload: dict, workshop_id: int, namespace: str) -> None:
+    """Emit to the workshop's control screens (nothing when it has no facilitator: an empty ``to``
+    list would make python-socketio broadcast to every client of the namespace)."""
+    from ..extensions import socketio
+
+    targets = control(workshop_id)
+    if targets:
+        socketio.emit(event, payload, to=targets, namespace=namespace)
+
+
 def close_controls(facilitator_id: int, workshop_ids: list[int], namespaces: tuple[str, ...]) -> None:
     """Take every control screen of this facilitator out of its rooms, on every process."""
     from ..extensions import socketio

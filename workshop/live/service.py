@@ -412,7 +412,7 @@ def _broadcast_poll(poll: Poll) -> None:
     public = poll_payload(poll)
     socketio.emit("poll_state", public, to=rooms.phones(poll.workshop_id), namespace=NS)
     socketio.emit("poll_state", public, to=rooms.screens(poll.workshop_id), namespace=NS)
-    socketio.emit("poll_state", poll_payload(poll, full=True), to=rooms.control(poll.workshop_id), namespace=NS)
+    rooms.to_control("poll_state", poll_payload(poll, full=True), poll.workshop_id, NS)
 
 
 def start_segment(workshop: Workshop, item_id: int) -> dict | None:
@@ -438,5 +438,5 @@ def _flush_tallies(poll_ids: set) -> None:
         full = _tally_message(poll, full=True)
         public = full if poll.results_visible else {k: v for k, v in full.items() if k != "results"}
         socketio.emit("poll_tally", public, to=rooms.screens(poll.workshop_id), namespace=NS)
-        socketio.emit("poll_tally", full, to=rooms.control(poll.workshop_id), namespace=NS)
+        rooms.to_control("poll_tally", full, poll.workshop_id, NS)
         pulse.spread(("tally", poll.id), rooms.to_phone_slice("poll_tally", public, poll.workshop_id, NS))

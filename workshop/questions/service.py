@@ -482,7 +482,7 @@ def _flush_walls(workshop_ids: set) -> None:
     for workshop in db.session.scalars(select(Workshop).where(Workshop.id.in_(workshop_ids))):
         loaded = _load(workshop.id)
         socketio.emit("wall", wall_state(workshop, "projector", loaded), to=rooms.screens(workshop.id), namespace=NS)
-        socketio.emit("wall", wall_state(workshop, "control", loaded), to=rooms.control(workshop.id), namespace=NS)
+        rooms.to_control("wall", wall_state(workshop, "control", loaded), workshop.id, NS)
         pulse.spread(("wall", workshop.id), _phone_wall_sender(workshop.id, wall_state(workshop, "phone", loaded)))
 
 
