@@ -358,6 +358,7 @@ def poll_payload(poll: Poll, full: bool = False) -> dict:
     """A poll as clients see it; results only when visible (or for the control screen)."""
 
     payload = {
+        "at": time.time(),  # read time: a client keeps the newest of poll_state and the (sliced) poll_tally
         "id": poll.id, "kind": poll.kind.value, "prompt": poll.prompt, "options": list(poll.options),
         "answers": poll.answers, "state": poll.state.value, "round": poll.round,
         "show_live": poll.show_live, "revealed": poll.revealed, "results_visible": poll.results_visible,
@@ -426,7 +427,7 @@ def start_segment(workshop: Workshop, item_id: int) -> dict | None:
 
 def _tally_message(poll: Poll, full: bool) -> dict:
     payload = poll_payload(poll, full=full)
-    keys = ("id", "round", "state", "total", "results", "results_visible")
+    keys = ("at", "id", "round", "state", "total", "results", "results_visible")
     return {k: payload[k] for k in keys if k in payload}
 
 

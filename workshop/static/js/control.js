@@ -118,7 +118,8 @@
   socket.on("segment", function (s) { segment = s; renderAgenda(); tick(); });
   socket.on("poll_tally", function (tally) {
     var poll = polls.find(function (p) { return p.id === tally.id; });
-    if (!poll || poll.round !== tally.round) return;
+    if (!poll || poll.round !== tally.round || tally.at < poll.at) return;
+    poll.at = tally.at;
     poll.total = tally.total;
     if (tally.results) poll.results = tally.results;
     renderPolls();

@@ -105,7 +105,9 @@
     renderPoll();
   });
   socket.on("poll_tally", function (tally) {
-    if (!current || tally.id !== current.id) return;
+    // Phones hear a tally up to a second after it was read: never let it roll back a newer state.
+    if (!current || tally.id !== current.id || tally.round !== current.round || tally.at < current.at) return;
+    current.at = tally.at;
     current.total = tally.total;
     if (tally.results) current.results = tally.results;
     if (current.results_visible) Live.renderResults(resultsBox, current, current.results);

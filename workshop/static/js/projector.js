@@ -40,7 +40,8 @@
   socket.on("poll_state", function (poll) { current = poll; render(); });
   socket.on("segment", renderSegment);
   socket.on("poll_tally", function (tally) {
-    if (!current || tally.id !== current.id || tally.round !== current.round) return;
+    if (!current || tally.id !== current.id || tally.round !== current.round || tally.at < current.at) return;
+    current.at = tally.at;
     current.total = tally.total;
     current.results_visible = tally.results_visible;
     if (tally.results) {
