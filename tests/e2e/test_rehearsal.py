@@ -146,7 +146,7 @@ def test_rehearsal(server, new_page, join_phone, screenshot):
         ["71% (5)", "29% (2)", "0% (0)"])
     expect(results.locator(".stance", has_text=ACTIVIST).locator(".bar-value")).to_have_text(
         ["29% (2)", "14% (1)", "57% (4)"])
-    expect(results).to_contain_text("2 groups with fewer than 5 votes hidden")
+    expect(results).to_contain_text("2 groups hidden so no one's vote can be worked out")
     screenshot(projector, "projector-verdict-results")
 
     # Verdict poll 2: a phone votes, drops off the network, misses the reveal, comes back and finds its state.

@@ -74,8 +74,19 @@ def test_stance_split_hides_groups_under_five(make_workshop, make_poll, make_par
     result = tally(poll)
     assert result["total"] == 10 and result["counts"]["avoid"] == 6
     groups = {g["stance"]: g for g in result["by_stance"]}
+    # Activists alone hidden would still show: overall avoid 6 - corporate avoid 2 = their 4. So both go.
+    assert groups[CORP] == {"stance": CORP, "hidden": True} and groups[ACT] == {"stance": ACT, "hidden": True}
+    for _ in range(3):
+        service.cast_vote(make_participant(workshop, ACT), poll.id, "marry")  # activists: 7
+    for _ in range(3):
+        service.cast_vote(make_participant(workshop, "Both"), poll.id, "snog")  # "Both": 3
+    for _ in range(2):
+        service.cast_vote(make_participant(workshop), poll.id, "marry")  # "Not stated": 2
+    groups = {g["stance"]: g for g in tally(poll)["by_stance"]}
+    # The two small groups add up to 5: subtraction gives only their combined votes, so both others show.
     assert groups[CORP]["counts"] == {"snog": 4, "marry": 0, "avoid": 2}
-    assert groups[ACT] == {"stance": ACT, "hidden": True}
+    assert groups[ACT]["counts"] == {"snog": 0, "marry": 3, "avoid": 4}
+    assert groups["Both"].get("hidden") and groups["Not stated"].get("hidden")
 
 
 def test_results_hidden_until_reveal_unless_live(make_workshop, make_poll, make_participant):
@@ -166,3 +177,13 @@ def test_choice_poll_takes_only_its_own_answer_numbers(make_workshop, make_poll,
             service.cast_vote(phone, poll.id, choice)
     assert service.cast_vote(phone, poll.id, "2")["choice"] == "2"
     assert db.session.query(Vote).one().choice == "2"
+
+
+def test_hidden_groups_never_leave_a_small_group_to_subtraction():
+    from workshop.live.tally import hidden_groups
+
+    assert hidden_groups({"A": 10, "B": 8}, 5) == set()
+    assert hidden_groups({"A": 10, "B": 3}, 5) == {"A", "B"}  # B alone = overall - A
+    assert hidden_groups({"A": 10, "B": 8, "C": 3}, 5) == {"B", "C"}  # the next smallest joins C
+    assert hidden_groups({"A": 10, "B": 3, "C": 2}, 5) == {"B", "C"}  # together 5: enough
+    assert hidden_groups({"A": 4}, 5) == {"A"}

@@ -11,12 +11,16 @@ from workshop.reports import service
 
 
 def expected_split(pairs, answers):
-    """Overall and per-stance counts, stance groups under 5 hidden: computed without the app."""
+    """Overall and per-stance counts, small stance groups hidden: computed without the app."""
     overall = Counter(choice for _, choice in pairs)
     groups = {}
     for stance, choice in pairs:
         groups.setdefault(stance or NOT_STATED, Counter())[choice] += 1
-    by_stance = {s: ({a: c[a] for a in answers} if sum(c.values()) >= 5 else "hidden") for s, c in groups.items()}
+    sizes = {s: sum(c.values()) for s, c in groups.items()}
+    hidden = [s for s in sizes if sizes[s] < 5]
+    while hidden and sum(sizes[s] for s in hidden) < 5 and len(hidden) < len(sizes):  # not worked out by subtraction
+        hidden.append(sorted((n, s) for s, n in sizes.items() if s not in hidden)[0][1])
+    by_stance = {s: ({a: c[a] for a in answers} if s not in hidden else "hidden") for s, c in groups.items()}
     return {a: overall[a] for a in answers}, by_stance
 
 

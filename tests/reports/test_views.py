@@ -32,7 +32,7 @@ def test_report_shows_the_numbers_and_every_chart(client, ran):
     assert figure(html, "joined") == str(len(VERDICTS))
     assert (figure(html, "questions"), figure(html, "answered"), figure(html, "dismissed")) == ("6", "1", "2")
     assert html.count('<svg class="chart-svg"') == CHARTS_PER_REPORT
-    assert "Fewer than 5 votes: hidden" in html
+    assert "Hidden so no one&#39;s vote can be worked out (groups under 5 votes)" in html
     assert "Round 2:" in html and "Avoid → Snog <strong>" in html
     assert "3 min late" in html
     assert "reggie" not in html.lower() and "Step-free" not in html and "Asker" not in html
@@ -84,7 +84,7 @@ def test_votes_csv_is_aggregated_per_poll_round_and_stance(client, ran):
     corp_round1 = {r["answer"]: int(r["votes"]) for r in rows if r["poll"] == "1" and r["round"] == "1" and r["stance"] == CORP}
     assert corp_round1 == {a.capitalize(): sum(1 for s, v, _ in VERDICTS if s == CORP and v == a) for a in ("snog", "marry", "avoid")}
     hidden = [r for r in rows if r["poll"] == "1" and r["round"] == "1" and r["stance"] == "Both"]
-    assert hidden == [{**hidden[0], "answer": "(hidden: fewer than 5 votes)", "votes": ""}]
+    assert hidden == [{**hidden[0], "answer": "(hidden so no one's vote can be worked out: groups under 5 votes)", "votes": ""}]
     classic = [r for r in rows if r["poll"] == "2" and r["stance"] == "All"]
     assert {r["item"] for r in classic} == {"Comms", "Clinicians", "Blog"}
 

@@ -33,8 +33,18 @@ def _add(poll: Poll, counts, choice: str, n: int) -> None:
         counts[choice] += n
 
 
+def hidden_groups(sizes: dict[str, int], min_group: int) -> set[str]:
+    """Stance groups to hide: those under ``min_group`` votes and, while the hidden ones add up to fewer
+    than ``min_group``, the next smallest too - the overall counts minus the shown groups are the hidden
+    groups' counts, so one small group hidden alone would be worked out by subtraction."""
+    hidden = {s for s, n in sizes.items() if n < min_group}
+    while hidden and sum(sizes[s] for s in hidden) < min_group and len(hidden) < len(sizes):
+        hidden.add(min((s for s in sizes if s not in hidden), key=lambda s: (sizes[s], s)))
+    return hidden
+
+
 def build_tally(poll: Poll, rows, min_group: int = 5) -> dict:
-    """Overall counts and per-stance counts; stance groups under ``min_group`` are hidden."""
+    """Overall counts and per-stance counts; small stance groups are hidden (see hidden_groups)."""
     overall, groups, sizes = _empty(poll), {}, {}
     for choice, stance, n in rows:
         key = stance or NOT_STATED
@@ -42,8 +52,9 @@ def build_tally(poll: Poll, rows, min_group: int = 5) -> dict:
         _add(poll, groups.setdefault(key, _empty(poll)), choice, n)
         sizes[key] = sizes.get(key, 0) + n
     order = [*poll.workshop.stances, NOT_STATED]
+    hidden = hidden_groups(sizes, min_group)
     by_stance = [
-        {"stance": s, "total": sizes[s], "counts": groups[s]} if sizes[s] >= min_group
+        {"stance": s, "total": sizes[s], "counts": groups[s]} if s not in hidden
         else {"stance": s, "hidden": True}
         for s in sorted(sizes, key=lambda s: order.index(s) if s in order else len(order))
     ]

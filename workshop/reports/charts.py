@@ -216,7 +216,7 @@ def _stance_rows(by_stance: list[dict], item: int | None = None) -> list[dict]:
 def round_charts(poll: dict, run: dict) -> dict:
     """Overall and by-stance charts for one run of a poll."""
     uid, labels, keys = f"poll{poll['id']}-r{run['round']}", poll["labels"], list(poll["labels"])
-    note = f"Fewer than {run['min_group']} votes: hidden"
+    note = f"Hidden so no one's vote can be worked out (groups under {run['min_group']} votes)"
     name = f"Poll {poll['position'] + 1}, round {run['round']}"
     if poll["kind"] == "classic":
         overall = stacked_chart(f"{uid}-all", f"{name}: all votes", [

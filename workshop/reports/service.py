@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..live.models import VERDICTS, Participant, Poll, PollKind, PollState, Vote
-from ..live.tally import NOT_STATED, tally
+from ..live.tally import NOT_STATED, hidden_groups, tally
 from ..planner.models import Workshop
 from ..questions.models import DISMISS_REASONS, ModerationAction, Question, QuestionStatus, Upvote
 from ..registration.models import Registration
@@ -102,8 +102,9 @@ def opinion_shift(poll: Poll, first: int, last: int) -> dict:
         for (item, was), (_, now) in zip(_items(poll, before), _items(poll, later[pid]), strict=False):
             overall[(item, was, now)] += 1
             groups.setdefault(key, Counter())[(item, was, now)] += 1
+    hidden = hidden_groups(sizes, min_group())
     by_stance = [
-        {"stance": s, "total": sizes[s], "moves": _moves(poll, groups[s])} if sizes[s] >= min_group()
+        {"stance": s, "total": sizes[s], "moves": _moves(poll, groups[s])} if s not in hidden
         else {"stance": s, "hidden": True}
         for s in _sorted_stances(poll.workshop, sizes)
     ]

@@ -78,7 +78,7 @@ def _vote_rows(polls):
             for group in groups:
                 base = [poll["position"] + 1, poll["prompt"], poll["kind"], run["round"], group["stance"]]
                 if group.get("hidden"):
-                    yield [*base, "", f"(hidden: fewer than {run['min_group']} votes)", ""]
+                    yield [*base, "", f"(hidden so no one's vote can be worked out: groups under {run['min_group']} votes)", ""]
                     continue
                 for i, item in enumerate(items):
                     counts = group["counts"][i] if poll["kind"] == "classic" else group["counts"]

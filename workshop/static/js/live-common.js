@@ -91,7 +91,8 @@
     }
     if (hidden) {
       container.appendChild(el("p", { className: "muted",
-        text: hidden + " group" + (hidden > 1 ? "s" : "") + " with fewer than " + results.min_group + " votes hidden so no one is exposed." }));
+        text: hidden + " group" + (hidden > 1 ? "s" : "") + " hidden so no one's vote can be worked out (groups under " +
+          results.min_group + " votes, and the next smallest while those add up to fewer)." }));
     }
   }
 
