@@ -1,6 +1,9 @@
 """Fixed-window rate limits shared by HTTP views and socket events.
 
 Counts live in Redis when ``REDIS_URL`` is set (shared by every process), in memory otherwise.
+A limit called with ``shared=False`` always counts in this process: the per-vote flood guard, because
+a phone's socket lives on one process and a Redis round trip per vote cost the scaled-out stack a
+quarter of its throughput (docs/performance.md).
 """
 
 import threading
@@ -13,12 +16,12 @@ _memory: dict[str, tuple[int, float]] = {}
 _clients: dict[str, object] = {}
 
 
-def limit(scope: str, key: str, count: int, seconds: int) -> bool:
-    """Record one hit; False when ``key`` exceeded ``count`` hits in the window."""
+def limit(scope: str, key: str, count: int, seconds: int, shared: bool = True) -> bool:
+    """Record one hit; False when ``key`` exceeded ``count`` hits in the window (of every process when shared)."""
     if current_app.config.get("RATELIMIT_ENABLED", True) is False:
         return True
     name = f"rl:{scope}:{key}:{int(time.time() // seconds)}"
-    url = current_app.config.get("REDIS_URL")
+    url = current_app.config.get("REDIS_URL") if shared else None
     hits = _redis_hit(url, name, seconds) if url else _memory_hit(name, seconds)
     return hits <= count
 

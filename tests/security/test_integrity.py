@@ -154,3 +154,14 @@ def test_manage_link_deletes_the_attendees_data(app, world, client):
     email = world.registration.email
     assert client.post(f"/r/{world.registration.manage_token}/delete", data={}).status_code == 302
     assert email not in json.dumps(fingerprint())
+
+
+def test_the_vote_flood_guard_counts_in_the_process_even_with_redis(limited, app, world, socket_client):
+    """A phone's socket lives on one process: its vote limit never waits on Redis (here: none listening)."""
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there: a Redis call would fail
+    live.open_poll(world.poll)
+    sc = socket_client(auth={"code": world.b.join_code, "role": "phone", "token": world.participant.token})
+    while time.time() % 10 > 6:  # start early in a fixed 10 s window
+        time.sleep(0.2)
+    acks = [_vote(sc, world.poll) for _ in range(31)]
+    assert all(a["ok"] for a in acks[:30]) and acks[30] == {"ok": False, "error": "Too many votes: wait a few seconds."}

@@ -99,7 +99,7 @@ class LiveNamespace(Namespace):
             return error("only phones can vote")
         if not isinstance(data, dict):
             return error("send {poll_id, choice}")
-        if not limit("vote", str(client.participant_id), 30, 10):
+        if not limit("vote", str(client.participant_id), 30, 10, shared=False):  # this socket's flood guard
             return error("Too many votes: wait a few seconds.")
         try:  # no per-vote queries here: the group commit checks poll, ticket rule and voter once per round
             vote = service.submit_vote(client.participant_id, data.get("poll_id"), data.get("choice"))
