@@ -26,7 +26,7 @@ serve: setup  ## production server: gunicorn + gevent, one process (docs/deploy.
 test: $(BIN)/activate  ## the whole suite (SQLite, then PostgreSQL when reachable)
 	$(BIN)/ruff check workshop tests bench
 	$(BIN)/pytest -q
-	if $(BIN)/python scripts/pg_available.py; then DATABASE_URL=$${PG_TEST_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest -q tests --ignore=tests/e2e --ignore=tests/cluster -m 'not sqlite_only'; else test "$$?" = 3; fi
+	if $(BIN)/python scripts/pg_available.py; then DATABASE_URL=$${PG_TEST_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest -q tests --ignore=tests/cluster -m 'not sqlite_only'; else test "$$?" = 3; fi
 
 lint: $(BIN)/activate
 	$(BIN)/ruff check workshop tests bench

@@ -57,7 +57,7 @@ class LiveServer:
     url: str
     process: subprocess.Popen
     log_path: Path
-    database: Path
+    database: str  # its DATABASE_URL
     email: str = EMAIL
     password: str = PASSWORD
     code: str = "SNOG"
@@ -76,10 +76,30 @@ class LiveServer:
         return done.stdout
 
 
-def _server_env(tmp: Path) -> dict:
+def _database(tmp: Path):
+    """The server's database: a fresh SQLite file, or - in the PostgreSQL pass (DATABASE_URL set) - a fresh
+    PostgreSQL database on that server, dropped afterwards. Yields its URL."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        yield f"sqlite:///{tmp / 'e2e.sqlite'}"
+        return
+    import psycopg
+
+    name = f"e2e_{os.getpid()}_{int(time.time())}"
+    admin = url.replace("+psycopg", "").rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _server_env(database_url: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MAIL_", "REDIS_", "DATABASE_", "PG_"))}
     env.update({
-        "DATABASE_URL": f"sqlite:///{tmp / 'e2e.sqlite'}",
+        "DATABASE_URL": database_url,
         "SECRET_KEY": "e2e-secret-key",
         "SOCKETIO_ASYNC_MODE": "gevent",
         "WORKSHOP_ADMIN_EMAIL": EMAIL,
@@ -108,7 +128,8 @@ def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 30) -> N
 def server(tmp_path_factory):
     """`flask setup` (migrations, facilitator, demo workshop) then `gunicorn -k gevent` on a free loopback port."""
     tmp = tmp_path_factory.mktemp("e2e-server")
-    env = _server_env(tmp)
+    databases = _database(tmp)
+    env = _server_env(next(databases))
     setup = subprocess.run([sys.executable, "-m", "flask", "--app", "workshop", "setup"], cwd=ROOT, env=env,
                            capture_output=True, text=True, timeout=120)
     assert setup.returncode == 0, setup.stdout + setup.stderr
@@ -126,11 +147,12 @@ def server(tmp_path_factory):
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, pass_fds=(fd,),
         )
     listener.close()
-    live = LiveServer(f"http://127.0.0.1:{port}", process, log_path, tmp / "e2e.sqlite", env=env)
+    live = LiveServer(f"http://127.0.0.1:{port}", process, log_path, env["DATABASE_URL"], env=env)
     try:
         _wait_healthy(live.url, process)
     except RuntimeError as exc:
         process.kill()
+        databases.close()
         pytest.fail(f"{exc}\n{live.log()}")
     yield live
     process.terminate()
@@ -138,6 +160,7 @@ def server(tmp_path_factory):
         process.wait(10)
     except subprocess.TimeoutExpired:
         process.kill()
+    databases.close()  # drops the PostgreSQL database, if one was made
 
 
 @pytest.fixture(scope="session")
