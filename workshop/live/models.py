@@ -70,6 +70,8 @@ class Poll(db.Model):
     revealed: Mapped[bool] = mapped_column(default=False)
     opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    timer_seconds: Mapped[int | None]  # the planner's default countdown when opened (None: no timer)
+    closes_at: Mapped[datetime | None]  # set while open with a countdown: the server closes it then
 
     workshop = relationship("Workshop")
 

@@ -10,6 +10,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..models import random_code, utcnow
 
+# What Snog, Marry and Avoid mean in a workshop: one line under the phone's verdict buttons.
+DEFAULT_MEANINGS = {
+    "snog": "work together now and then",
+    "marry": "merge: one voice, one campaign",
+    "avoid": "keep your distance",
+}
+
 DEFAULT_STANCES = [
     "Corporate / public sector",
     "Activist / campaigner",
@@ -56,6 +63,11 @@ class Workshop(db.Model):
     allow_names: Mapped[bool] = mapped_column(default=False)
     moderation: Mapped[Moderation] = mapped_column(default=Moderation.post)
     require_ticket: Mapped[bool] = mapped_column(default=False)
+    verdict_meanings: Mapped[dict | None] = mapped_column(JSON, default=lambda: dict(DEFAULT_MEANINGS))
+    # Joining defences (docs/security.md): pause new joins, cap participants, rotate the projector's code.
+    join_paused: Mapped[bool] = mapped_column(default=False)
+    participant_cap: Mapped[int | None]
+    join_code_rotates: Mapped[bool] = mapped_column(default=False)
     report_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -78,6 +90,11 @@ class Workshop(db.Model):
         if value is None:
             return None
         return value.replace(tzinfo=ZoneInfo("UTC")).astimezone(self.zone)
+
+    @property
+    def meanings(self) -> dict:
+        """What Snog, Marry and Avoid mean here (workshops from before the setting get the defaults)."""
+        return {**DEFAULT_MEANINGS, **(self.verdict_meanings or {})}
 
     def is_facilitator(self, user) -> bool:
         """True when ``user`` is one of this workshop's facilitators."""
