@@ -5,14 +5,15 @@ from dataclasses import dataclass
 
 from flask import request, session
 from flask_login import current_user, user_logged_out
-from flask_socketio import ConnectionRefusedError, Namespace
+from flask_socketio import ConnectionRefusedError
 
 from ..extensions import db
 from ..models import is_key
 from ..planner import service as planner
 from ..planner.models import Workshop
 from ..ratelimit import limit
-from . import rooms, service
+from ..sockets import GuardedNamespace
+from . import presence, rooms, service
 from .models import Participant
 from .service import LiveError
 
@@ -33,6 +34,14 @@ class Client:
 def error(message: str) -> dict:
     """The error ack every handler returns for refused input."""
     return {"ok": False, "error": message}
+
+
+SECONDS_ERROR = "seconds must be a whole number from 0 to 3600"
+
+
+def valid_seconds(value) -> bool:
+    """A countdown length: a whole number of seconds, at most an hour (0: no countdown)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 3600
 
 
 def participant_token(workshop_id: int, auth: dict) -> str | None:
@@ -65,7 +74,7 @@ def close_control_screens(_app, user, **_extra) -> None:
     rooms.close_controls(user.id, [w.id for w in planner.workshops_for(user)], ("/live", "/questions"))
 
 
-class LiveNamespace(Namespace):
+class LiveNamespace(GuardedNamespace):
     """Phones vote, projectors watch, control screens run the session."""
 
     clients: dict[str, Client] = {}
@@ -75,11 +84,15 @@ class LiveNamespace(Namespace):
         workshop, client, participant = resolve_client(auth)
         self.clients[request.sid] = client
         rooms.join_for(workshop.id, client.role, client.participant_id, client.user_id)
+        if client.role == "phone":
+            presence.phone_joined(workshop.id)
         self.emit("state", service.session_state(workshop, client.role, participant), room=request.sid)
 
     def on_disconnect(self, reason=None):
-        """Forget the socket."""
-        self.clients.pop(request.sid, None)
+        """Forget the socket (a phone leaves the room's count)."""
+        client = self.clients.pop(request.sid, None)
+        if client is not None and client.role == "phone":
+            presence.phone_left(client.workshop_id)
 
     def on_state(self, _data=None):
         """Resynchronise: the full state as the ack."""
@@ -119,7 +132,7 @@ class LiveNamespace(Namespace):
             return None, error("payload must be an object")
         return workshop, None
 
-    def _poll_action(self, data, action):
+    def _poll_action(self, data, action, *args):
         workshop, refused = self._control(data)
         if refused:
             return refused
@@ -130,14 +143,24 @@ class LiveNamespace(Namespace):
         if poll is None or poll.workshop_id != workshop.id:
             return error("no such poll")
         try:
-            poll = getattr(service, action)(poll)
+            poll = getattr(service, action)(poll, *args)
         except LiveError as exc:
             return error(str(exc))
         return {"ok": True, "poll": service.poll_payload(poll, full=True)}
 
     def on_poll_open(self, data=None):
-        """Open (or re-run) a poll."""
-        return self._poll_action(data, "open_poll")
+        """Open (or re-run) a poll; optional ``seconds``: a countdown (default: the poll's planned one, 0: none)."""
+        seconds = (data or {}).get("seconds") if isinstance(data, dict) else None
+        if seconds is not None and not valid_seconds(seconds):
+            return error(SECONDS_ERROR)
+        return self._poll_action(data, "open_poll", seconds)
+
+    def on_poll_timer(self, data=None):
+        """Start, replace or cancel (``seconds`` 0) the countdown of the open poll."""
+        seconds = data.get("seconds") if isinstance(data, dict) else None
+        if not valid_seconds(seconds):
+            return error(SECONDS_ERROR)
+        return self._poll_action(data, "set_timer", seconds)
 
     def on_poll_close(self, data=None):
         """Close a poll."""
@@ -176,3 +199,13 @@ class LiveNamespace(Namespace):
         if segment is None:
             return error("no such agenda segment")
         return {"ok": True, "segment": segment}
+
+    def on_join_pause(self, data=None):
+        """Pause or reopen joining: {paused: bool} (tickets still bind while paused)."""
+        workshop, refused = self._control(data)
+        if refused:
+            return refused
+        paused = (data or {}).get("paused")
+        if not isinstance(paused, bool):
+            return error("paused must be true or false")
+        return {"ok": True, "joining": service.pause_joining(workshop, paused)}

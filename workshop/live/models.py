@@ -2,7 +2,7 @@
 
 import enum
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +11,8 @@ from ..extensions import db
 from ..models import IllegalTransition, StateEnum, utcnow
 
 VERDICTS = ("snog", "marry", "avoid")
+# One wording for every way of taking part the voting pass covers (votes, questions, upvotes, ...).
+PASS_NEEDED = "This workshop needs a voting pass: bind your phone to your checked-in ticket."
 
 
 class Participant(db.Model):
@@ -32,6 +34,10 @@ class Participant(db.Model):
         """True when bound to a checked-in registration (the voting pass)."""
         reg = self.registration
         return reg is not None and reg.checked_in_at is not None
+
+    def may_take_part(self, workshop) -> bool:
+        """The voting pass rule: when the workshop requires it, only a phone with a checked-in ticket takes part."""
+        return not workshop.require_ticket or self.has_ticket
 
 
 class PollKind(str, enum.Enum):
@@ -80,18 +86,29 @@ class Poll(db.Model):
             raise IllegalTransition(f"A {self.state.value} poll cannot become {target.value}.")
         self.state = target
 
-    def open(self) -> None:
-        """Open for votes (first run, or a re-run of a closed poll)."""
+    def open(self, countdown: int = 0) -> None:
+        """Open for votes (first run, or a re-run of a closed poll), with a countdown of ``countdown`` s."""
         if self.state == PollState.closed:
             self.round += 1
             self.revealed = False
         self._move(PollState.open)
-        self.opened_at, self.closed_at = utcnow(), None
+        self.opened_at, self.closed_at, self.closes_at = utcnow(), None, None
+        self.start_timer(countdown)
 
     def close(self) -> None:
         """Stop accepting votes."""
         self._move(PollState.closed)
-        self.closed_at = utcnow()
+        self.closed_at, self.closes_at = utcnow(), None
+
+    def start_timer(self, seconds: int) -> None:
+        """Count down ``seconds`` from now (0: no countdown); only an open poll has one."""
+        if self.state != PollState.open:
+            raise IllegalTransition("Only an open poll can have a countdown.")
+        self.closes_at = utcnow() + timedelta(seconds=seconds) if seconds else None
+
+    def time_is_up(self, now: datetime) -> bool:
+        """True once an open poll's countdown has reached zero."""
+        return self.closes_at is not None and now >= self.closes_at
 
     def reveal(self) -> None:
         """Show results to the room; only once the poll has run."""
@@ -106,7 +123,7 @@ class Poll(db.Model):
     def reset(self) -> None:
         """Back to draft; the service discards the current round's votes."""
         self._move(PollState.draft)
-        self.revealed, self.opened_at, self.closed_at = False, None, None
+        self.revealed, self.opened_at, self.closed_at, self.closes_at = False, None, None, None
 
     @property
     def answers(self) -> list[str]:

@@ -1,12 +1,16 @@
 """Live-session operations: polls, participants, votes. The only place that writes and broadcasts them."""
 
+import hashlib
+import hmac
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, timedelta
 
 from flask import abort, current_app, url_for
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -18,7 +22,7 @@ from ..planner.service import current_segment
 from ..planner.service import start_segment as start_agenda_segment
 from ..registration.models import Registration, RegistrationStatus
 from ..registration.service import by_ticket
-from . import rooms
+from . import presence, rooms
 from .models import VERDICTS, Participant, Poll, PollKind, PollState, Vote
 from .tally import tally, vote_count
 
@@ -28,6 +32,9 @@ NS = "/live"
 
 class LiveError(ValueError):
     """A refused live action; the message is shown to the user."""
+
+
+TIME_UP = "Time is up: voting has closed for this poll."
 
 
 # --- planning -----------------------------------------------------------------------------
@@ -43,20 +50,23 @@ def get_poll(workshop: Workshop, poll_id: int) -> Poll:
     return poll if poll and poll.workshop_id == workshop.id else abort(404, description="No such poll.")
 
 
-def create_poll(workshop: Workshop, kind: str, prompt: str, options: list[str], show_live: bool = False) -> Poll:
+def create_poll(workshop: Workshop, kind: str, prompt: str, options: list[str], show_live: bool = False,
+                timer_seconds: int | None = None) -> Poll:
     """Prepare a poll at the end of the list."""
     poll = Poll(workshop_id=workshop.id, kind=PollKind(kind), prompt=prompt, options=options,
-                show_live=show_live, position=len(list_polls(workshop)))
+                show_live=show_live, timer_seconds=timer_seconds or None, position=len(list_polls(workshop)))
     db.session.add(poll)
     db.session.commit()
     return poll
 
 
-def update_poll(poll: Poll, kind: str, prompt: str, options: list[str], show_live: bool) -> Poll:
+def update_poll(poll: Poll, kind: str, prompt: str, options: list[str], show_live: bool,
+                timer_seconds: int | None = None) -> Poll:
     """Edit a poll; its kind and items are fixed once it has votes."""
     if poll.state != PollState.draft and (kind != poll.kind.value or options != poll.options):
-        raise LiveError("This poll has run: only the wording and live-results setting can change.")
+        raise LiveError("This poll has run: only the wording, live-results and timer settings can change.")
     poll.kind, poll.prompt, poll.options, poll.show_live = PollKind(kind), prompt, options, show_live
+    poll.timer_seconds = timer_seconds or None
     db.session.commit()
     _broadcast_poll(poll)
     return poll
@@ -84,7 +94,8 @@ def copy_polls(source: Workshop, target: Workshop) -> None:
     """Copy poll wording into another workshop (as drafts, without votes)."""
     for poll in list_polls(source):
         db.session.add(Poll(workshop_id=target.id, kind=poll.kind, prompt=poll.prompt,
-                            options=list(poll.options), show_live=poll.show_live, position=poll.position))
+                            options=list(poll.options), show_live=poll.show_live, position=poll.position,
+                            timer_seconds=poll.timer_seconds))
 
 
 # --- participants -------------------------------------------------------------------------
@@ -132,24 +143,56 @@ def join_url(workshop: Workshop) -> str:
 
 # --- lifecycle ----------------------------------------------------------------------------
 
-def _transition(poll: Poll, action: str) -> Poll:
+def _transition(poll: Poll, action: str, *args) -> Poll:
     try:
-        getattr(poll, action)()
+        getattr(poll, action)(*args)
     except IllegalTransition as exc:
         db.session.rollback()
         raise LiveError(str(exc)) from None
     db.session.commit()
     log.info("poll %s workshop=%s poll=%s round=%s", action, poll.workshop_id, poll.id, poll.round)
+    if poll.closes_at is not None:
+        pulse.mark("timer", poll.id)
     _broadcast_poll(poll)
     return poll
 
 
-def open_poll(poll: Poll) -> Poll:
-    """Open a poll (a closed one re-runs as a new round); any other open poll closes first."""
+def open_poll(poll: Poll, seconds: int | None = None) -> Poll:
+    """Open a poll (a closed one re-runs as a new round); any other open poll closes first.
+
+    ``seconds``: a countdown after which the server closes it (None: the poll's planned default; 0: none).
+    """
     for other in list_polls(poll.workshop):
         if other.state == PollState.open and other.id != poll.id:
             _transition(other, "close")
-    return _transition(poll, "open")
+    seconds = poll.timer_seconds if seconds is None else seconds
+    return _transition(poll, "open", seconds or 0)
+
+
+def _close_quietly(poll: Poll) -> None:
+    try:
+        close_poll(poll)
+    except LiveError:  # closed meanwhile by a facilitator: nothing left to do
+        log.info("timer: poll %s was already closed", poll.id)
+
+
+def set_timer(poll: Poll, seconds: int) -> Poll:
+    """Start, replace (``seconds`` from now) or cancel (0) the countdown of an open poll."""
+    return _transition(poll, "start_timer", seconds)
+
+
+@pulse.on_flush("timer")
+def _close_when_due(poll_ids: set) -> None:
+    # A poll with a countdown stays marked every tick until it is due (whichever process leads flushes it,
+    # so exactly one closes it, within a tick of zero); votes after zero are refused anyway (_check).
+    now = utcnow()
+    for poll in db.session.scalars(select(Poll).where(Poll.id.in_(poll_ids), Poll.state == PollState.open)):
+        if poll.closes_at is None:
+            continue
+        if poll.time_is_up(now):
+            _close_quietly(poll)
+        else:
+            pulse.mark("timer", poll.id)
 
 
 def close_poll(poll: Poll) -> Poll:
@@ -316,6 +359,8 @@ def _check(ballot: _Ballot, poll: Poll | None, rule: bool, person) -> str:
         raise LiveError("That poll does not exist.")
     if poll.state != PollState.open:
         raise LiveError("Voting is closed for this poll.")
+    if poll.time_is_up(utcnow()):
+        raise LiveError(TIME_UP)
     needs_ticket = rule if ballot.require_ticket is None else ballot.require_ticket
     if needs_ticket and person.checked_in_at is None:
         raise LiveError("This poll needs a voting pass: bind your phone to your checked-in ticket.")
@@ -362,7 +407,7 @@ def poll_payload(poll: Poll, full: bool = False) -> dict:
         "id": poll.id, "kind": poll.kind.value, "prompt": poll.prompt, "options": list(poll.options),
         "answers": poll.answers, "state": poll.state.value, "round": poll.round,
         "show_live": poll.show_live, "revealed": poll.revealed, "results_visible": poll.results_visible,
-        "position": poll.position,
+        "position": poll.position, "timer_seconds": poll.timer_seconds, "closes_at": _epoch(poll.closes_at),
     }
     if full or poll.results_visible:
         payload["results"] = tally(poll, min_group=current_app.config["STANCE_MIN_GROUP"])
@@ -370,6 +415,11 @@ def poll_payload(poll: Poll, full: bool = False) -> dict:
     else:
         payload["total"] = vote_count(poll.id, poll.round)
     return payload
+
+
+def _epoch(value) -> float | None:
+    # Naive UTC datetime -> epoch seconds: clients compare it with the payload's own `at`, not their clock.
+    return value.replace(tzinfo=UTC).timestamp() if value else None
 
 
 def segment_payload(workshop: Workshop) -> dict | None:
@@ -391,6 +441,8 @@ def workshop_payload(workshop: Workshop) -> dict:
 def session_state(workshop: Workshop, role: str, participant: Participant | None = None) -> dict:
     """Everything a (re)connecting client needs, in one message."""
     poll = current_poll(workshop)
+    if poll is not None and poll.time_is_up(utcnow()):  # its countdown ended while no process was watching
+        _close_quietly(poll)
     full = role == "control"
     state = {
         "role": role, "workshop": workshop_payload(workshop), "segment": segment_payload(workshop),
@@ -400,12 +452,16 @@ def session_state(workshop: Workshop, role: str, participant: Participant | None
         state["me"] = {"participant_id": participant.id, "stance": participant.stance,
                        "has_ticket": participant.has_ticket}
         state["my_vote"] = my_vote(poll, participant)
+    if role != "phone":  # joining defences: full status for control, the public part for projectors
+        state["joining"] = joining_state(workshop, role)
     if full:
         state["polls"] = [poll_payload(p, full=True) for p in list_polls(workshop)]
         state["agenda"] = [{"id": i.id, "title": i.title, "kind": i.kind.value, "minutes": i.minutes,
                             "started_at": i.started_at and i.started_at.isoformat() + "Z",
                             "ended_at": i.ended_at and i.ended_at.isoformat() + "Z"} for i in workshop.agenda]
         state["participants"] = db.session.query(Participant).filter_by(workshop_id=workshop.id).count()
+    if role in ("control", "projector"):
+        state["room"] = presence.payload(workshop.id)
     return state
 
 
@@ -441,3 +497,219 @@ def _flush_tallies(poll_ids: set) -> None:
         socketio.emit("poll_tally", public, to=rooms.screens(poll.workshop_id), namespace=NS)
         rooms.to_control("poll_tally", full, poll.workshop_id, NS)
         pulse.spread(("tally", poll.id), rooms.to_phone_slice("poll_tally", public, poll.workshop_id, NS))
+
+
+# --- joining defences (docs/security.md, "Joining") ---------------------------------------
+# Minting a participant is what ballot stuffing needs, so it passes three switchable gates: a pause,
+# a key that rotates on the projector every KEY_WINDOW seconds, and a cap on participants. Phones that
+# already joined are untouched (their cookie is their identity) and a confirmed ticket always binds.
+
+KEY_WINDOW = 60
+KEY_DIGITS = 4  # digits only: a phone's numeric keypad, and "SNOG 4821" reads aloud
+PASS_WINDOWS = 5  # a browser that showed a valid key may take this many windows to pick its stance
+PAUSED = "Joining is paused by the hosts. Ask them to open it again."
+FULL = "This session is full: every place is taken. Ask the hosts if you should be here."
+
+
+class JoinRefused(LiveError):
+    """A refused join; ``reason`` ("paused", "key" or "full") tells scripts which gate said no."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+def key_window(at: float | None = None) -> int:
+    """The number of the key window containing ``at`` (now by default)."""
+    return int((time.time() if at is None else at) // KEY_WINDOW)
+
+
+def _signed(*parts) -> bytes:
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret if isinstance(secret, bytes) else str(secret).encode()
+    return hmac.new(secret, ":".join(map(str, parts)).encode(), hashlib.sha256).digest()
+
+
+def _key_for(workshop_id: int, window: int) -> str:
+    # Stateless: every process derives the same key from SECRET_KEY, so nothing is stored or shared.
+    number = int.from_bytes(_signed("join-key", workshop_id, window)[:8], "big") % 10 ** KEY_DIGITS
+    return f"{number:0{KEY_DIGITS}d}"
+
+
+def join_key(workshop: Workshop, at: float | None = None) -> str:
+    """The key the projector shows for the window containing ``at``."""
+    return _key_for(workshop.id, key_window(at))
+
+
+def key_matches(workshop: Workshop, key, windows: int = 2, at: float | None = None) -> bool:
+    """True when ``key`` is the current key or one of the ``windows - 1`` before it."""
+    if not isinstance(key, str):
+        return False
+    typed = re.sub(r"[\s-]+", "", key)[:16].encode()
+    now = key_window(at)
+    return any(hmac.compare_digest(typed, _key_for(workshop.id, w).encode()) for w in range(now - windows + 1, now + 1))
+
+
+def screen_token(workshop: Workshop) -> str:
+    """The projector link's secret: shows the key on a screen nobody signed in on (changes with the join code)."""
+    return _signed("screen", workshop.id, workshop.join_code).hex()[:20]
+
+
+def screen_allowed(workshop: Workshop, token, user) -> bool:
+    """True for a facilitator of the workshop or a projector opened with its screen link."""
+    if workshop.is_facilitator(user):
+        return True
+    return isinstance(token, str) and hmac.compare_digest(token.encode(), screen_token(workshop).encode())
+
+
+def keyed_join_url(workshop: Workshop, at: float | None = None) -> str:
+    """The join URL for the QR: carries the current key when the workshop's key rotates."""
+    if not workshop.join_code_rotates:
+        return join_url(workshop)
+    return url_for("live.join_code", code=workshop.join_code, k=join_key(workshop, at), _external=True)
+
+
+def _key_misses(address: str, add: bool = False) -> int:
+    # Wrong keys per address per minute, in Redis when several processes share the work: without a
+    # budget a script could walk the 10,000 keys at the join rate. (ratelimit.limit always counts a hit,
+    # and a correct key after the budget must be refused too, so this counter can be read without a hit.)
+    name = f"rl:joinkey-miss:{address}:{int(time.time() // 60)}"
+    url = current_app.config.get("REDIS_URL")
+    if url:
+        from ..ratelimit import redis_client
+
+        client = redis_client(url)
+        if not add:
+            return int(client.get(name) or 0)
+        pipe = client.pipeline()
+        pipe.incr(name)
+        pipe.expire(name, 61)
+        return pipe.execute()[0]
+    with _miss_lock:
+        if add:
+            for stale in [n for n in _misses if not n.endswith(name.rsplit(":", 1)[1])]:
+                del _misses[stale]  # one window kept: the dict stays as small as the current minute
+            _misses[name] = _misses.get(name, 0) + 1
+        return _misses.get(name, 0)
+
+
+_miss_lock = threading.Lock()
+_misses: dict[str, int] = {}
+
+
+def verify_key(workshop: Workshop, key, address: str = "?") -> None:
+    """Raise JoinRefused unless ``key`` is the projector's current or previous key (misses budgeted per address)."""
+    budget = current_app.config.get("JOIN_KEY_MISSES", 30)
+    limited = current_app.config.get("RATELIMIT_ENABLED", True) is not False
+    if limited and _key_misses(address) >= budget:
+        raise JoinRefused("Too many wrong keys from this connection. Wait a minute, then type the key on the screen.", "key")
+    if not key_matches(workshop, key):
+        if limited and isinstance(key, str) and key.strip():  # a forgotten key is no guess
+            _key_misses(address, add=True)
+        raise JoinRefused("Type the 4-digit key shown on the screen next to the code (it changes every minute).", "key")
+
+
+def participant_cap(workshop: Workshop) -> int | None:
+    """The most participants the workshop takes: its setting, else capacity + 20 % + 10 when it uses registration."""
+    if workshop.participant_cap:
+        return workshop.participant_cap
+    registered = db.session.scalar(select(Registration.id).where(Registration.workshop_id == workshop.id).limit(1))
+    return workshop.capacity + -(-workshop.capacity // 5) + 10 if registered is not None else None
+
+
+def participant_count(workshop: Workshop) -> int:
+    """Participants (phones) the workshop has minted so far."""
+    return db.session.scalar(select(func.count(Participant.id)).where(Participant.workshop_id == workshop.id))
+
+
+def joins_last_minute(workshop: Workshop) -> int:
+    """New participants in the last 60 seconds."""
+    since = utcnow() - timedelta(seconds=60)
+    return db.session.scalar(select(func.count(Participant.id)).where(
+        Participant.workshop_id == workshop.id, Participant.created_at >= since))
+
+
+def check_join_allowed(workshop: Workshop, key=None, address: str = "?", passed: bool = False) -> None:
+    """Raise JoinRefused unless a new participant may join now; ``passed``: this browser already showed a key."""
+    if workshop.join_paused:
+        raise JoinRefused(PAUSED, "paused")
+    if workshop.join_code_rotates and not passed:
+        verify_key(workshop, key, address)
+    cap = participant_cap(workshop)
+    # Checked before the insert: simultaneous joins may overshoot by a few, which a cap tolerates.
+    if cap is not None and participant_count(workshop) >= cap:
+        raise JoinRefused(FULL, "full")
+
+
+def join_notice(workshop: Workshop) -> str | None:
+    """Why nobody new can join right now (paused or full), for the join page; None when they can."""
+    if workshop.join_paused:
+        return PAUSED
+    cap = participant_cap(workshop)
+    return FULL if cap is not None and participant_count(workshop) >= cap else None
+
+
+def join_participant(workshop: Workshop, stance: str | None, key=None, address: str = "?", passed: bool = False) -> Participant:
+    """Mint a participant through the joining gates (pause, key, cap); raises JoinRefused or LiveError."""
+    check_join_allowed(workshop, key, address, passed)
+    participant = create_participant(workshop, stance)
+    pulse.mark("joining", workshop.id)
+    return participant
+
+
+def join_with_ticket(workshop: Workshop, code: str) -> Participant:
+    """Bind a phone to a confirmed ticket: a real attendee, so neither pause nor cap nor key applies."""
+    participant = bind_ticket(workshop, code)
+    pulse.mark("joining", workshop.id)
+    return participant
+
+
+def joining_status(workshop: Workshop, with_key: bool = True) -> dict:
+    """Pause, cap, counts and (for hosts and signed projectors) the current key with its remaining seconds."""
+    cap, joined = participant_cap(workshop), participant_count(workshop)
+    status = {"paused": workshop.join_paused, "cap": cap, "cap_auto": not workshop.participant_cap,
+              "joined": joined, "full": cap is not None and joined >= cap,
+              "joins_last_minute": joins_last_minute(workshop), "rotates": workshop.join_code_rotates,
+              "key": None, "key_expires_in": None, "join_url": join_url(workshop)}
+    if workshop.join_code_rotates:
+        status["key_expires_in"] = round(KEY_WINDOW - time.time() % KEY_WINDOW, 1)
+        if with_key:
+            status["key"], status["join_url"] = join_key(workshop), keyed_join_url(workshop)
+    return status
+
+
+def public_joining(workshop: Workshop) -> dict:
+    """What any projector may know: paused, full, whether a key rotates (never the key itself)."""
+    status = joining_status(workshop, with_key=False)
+    return {k: status[k] for k in ("paused", "full", "rotates", "key_expires_in")}
+
+
+def joining_state(workshop: Workshop, role: str) -> dict | None:
+    """The ``joining`` part of session_state: everything for control, the public part for projectors."""
+    if role == "control":
+        return {**joining_status(workshop), "screen_url": url_for(
+            "live.projector", code=workshop.join_code, s=screen_token(workshop), _external=True)}
+    return public_joining(workshop) if role == "projector" else None
+
+
+def joining_changed(workshop: Workshop) -> None:
+    """Tell control screens (full status) and projectors (public part) that joining changed."""
+    status = joining_state(workshop, "control")
+    rooms.to_control("joining", status, workshop.id, NS)
+    socketio.emit("joining", public_joining(workshop), to=rooms.screens(workshop.id), namespace=NS)
+
+
+def pause_joining(workshop: Workshop, paused: bool) -> dict:
+    """Pause or reopen joining (tickets still bind); returns the new status."""
+    workshop.join_paused = bool(paused)
+    db.session.commit()
+    log.info("joining %s workshop=%s", "paused" if paused else "reopened", workshop.id)
+    joining_changed(workshop)
+    return joining_state(workshop, "control")
+
+
+@pulse.on_flush("joining", every=10)
+def _flush_joining(workshop_ids: set) -> None:
+    # Joins move the counts on the control screen: at most once a second per workshop, however many join.
+    for workshop in db.session.scalars(select(Workshop).where(Workshop.id.in_(workshop_ids))):
+        joining_changed(workshop)

@@ -49,6 +49,8 @@ class WorkshopForm(FlaskForm):
         choices=[(Moderation.post.value, "Post straight to the wall"), (Moderation.queue.value, "Hold for approval")],
     )
     require_ticket = BooleanField("Voting pass: only checked-in attendees with a ticket-bound phone vote")
+    join_code_rotates = BooleanField("Rotating join key: joining needs a 4-digit key the projector changes every minute")
+    participant_cap = IntegerField("Participant cap", validators=[Optional(), NumberRange(1, 100_000)])
     submit = SubmitField("Save workshop")
 
     def validate_timezone(self, field):
@@ -104,6 +106,10 @@ class PollForm(FlaskForm):
     prompt = TextAreaField("Prompt", validators=[DataRequired(), Length(max=500)])
     options = TextAreaField("Items or options (one per line)", validators=[Length(max=2000)])
     show_live = BooleanField("Show results live while voting (otherwise reveal when ready)")
+    timer_seconds = IntegerField(
+        "Countdown in seconds (optional)",
+        validators=[Optional(), NumberRange(5, 3600, "A countdown is between 5 and 3600 seconds.")],
+    )
     submit = SubmitField("Save poll")
 
     def validate_options(self, field):

@@ -1,9 +1,10 @@
 """Planner pages for facilitators."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..auth import facilitator_required
+from ..confirmation import confirm_first
 from ..live import service as live
 from . import service
 from .forms import AgendaItemForm, CoFacilitatorForm, PollForm, WorkshopForm, stance_list
@@ -73,6 +74,11 @@ def agenda(workshop):
 def agenda_action(workshop, item_id, action):
     """Move or delete a segment."""
     if action == "delete":
+        item = next((i for i in workshop.agenda if i.id == item_id), None) or abort(404)
+        back = url_for("planner.agenda", slug=workshop.slug)
+        body = f"“{item.title}” is removed from the run of show."
+        if ask := confirm_first("Delete this segment?", body, "Delete segment", back, "Keep segment"):
+            return ask
         service.delete_agenda_item(workshop, item_id)
     elif action in ("up", "down"):
         service.move_agenda_item(workshop, item_id, -1 if action == "up" else 1)
@@ -116,6 +122,10 @@ def poll_action(workshop, poll_id, action):
     """Move or delete a poll."""
     poll = live.get_poll(workshop, poll_id)
     if action == "delete":
+        back = url_for("planner.polls", slug=workshop.slug)
+        body = f"“{poll.prompt}” and all its votes are deleted for good."
+        if ask := confirm_first("Delete this poll?", body, "Delete poll", back, "Keep poll"):
+            return ask
         live.delete_poll(poll)
     elif action in ("up", "down"):
         live.move_poll(poll, -1 if action == "up" else 1)
@@ -163,6 +173,6 @@ def _fill_local(form: WorkshopForm, workshop) -> None:
 def _poll_data(form: PollForm) -> dict:
     options = stance_list(form.options.data) if form.kind.data != "verdict" else []
     return {"kind": form.kind.data, "prompt": form.prompt.data.strip(), "options": options,
-            "show_live": form.show_live.data}
+            "show_live": form.show_live.data, "timer_seconds": form.timer_seconds.data}
 
 

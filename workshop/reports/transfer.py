@@ -21,13 +21,13 @@ log = logging.getLogger("workshop.reports")
 FORMAT, VERSION = "workshop-export", 1
 WORKSHOP_FIELDS = ("slug", "title", "description", "venue", "timezone", "starts_at", "ends_at", "capacity",
                    "registration_opens_at", "registration_closes_at", "join_code", "stances", "allow_names",
-                   "moderation", "require_ticket", "created_at")
+                   "moderation", "require_ticket", "verdict_meanings", "created_at")
 AGENDA_FIELDS = ("position", "title", "kind", "minutes", "started_at", "ended_at")
 REGISTRATION_FIELDS = ("id", "name", "email", "organisation", "stance", "needs", "status", "ticket_code",
                        "manage_token", "consent_at", "created_at", "checked_in_at", "cancelled_at")
 PARTICIPANT_FIELDS = ("id", "stance", "registration_id", "created_at")
 POLL_FIELDS = ("id", "position", "kind", "prompt", "options", "state", "round", "show_live", "revealed",
-               "opened_at", "closed_at")
+               "opened_at", "closed_at", "timer_seconds")
 VOTE_FIELDS = ("round", "participant_id", "choice", "stance", "created_at", "updated_at")
 QUESTION_FIELDS = ("id", "participant_id", "text", "author_name", "stance", "status", "held_reason",
                    "dismiss_reason", "merged_into_id", "highlighted", "created_at", "answered_at")
