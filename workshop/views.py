@@ -1,6 +1,6 @@
-"""Home page and health check."""
+"""Home page, health check, privacy notice and favicon."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template, send_from_directory
 from sqlalchemy import select, text
 
 from .extensions import db
@@ -15,6 +15,18 @@ def index():
     """Upcoming workshops and the join box."""
     workshops = db.session.scalars(select(Workshop).where(Workshop.ends_at >= utcnow()).order_by(Workshop.starts_at)).all()
     return render_template("index.html", workshops=workshops)
+
+
+@bp.route("/privacy")
+def privacy():
+    """The privacy notice the registration form's consent box names."""
+    return render_template("privacy.html")
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page links: serve it instead of a 404."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400)
 
 
 @bp.route("/healthz")

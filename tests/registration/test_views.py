@@ -71,7 +71,7 @@ def test_cancel_link_frees_the_place_and_emails_the_promoted(client, make_worksh
     register(client, workshop, email="bob@example.org", name="Bob")
     smtp_server.wait_for(2)
     token = first.rsplit("/", 1)[-1].split("?")[0]
-    client.post(f"/r/{token}/cancel")
+    client.post(f"/r/{token}/cancel", data={"confirmed": "yes"})
     messages = smtp_server.wait_for(3)
     assert messages[-1].rcpt_tos == ["bob@example.org"]
     assert "You have a place" in email.message_from_bytes(messages[-1].content)["Subject"]
@@ -149,6 +149,6 @@ def test_door_list_counts_search_and_csv(client, make_workshop, make_facilitator
 def test_delete_my_data(client, make_workshop):
     workshop = make_workshop()
     token = register(client, workshop).headers["Location"].rsplit("/", 1)[-1].split("?")[0]
-    client.post(f"/r/{token}/delete")
+    client.post(f"/r/{token}/delete", data={"confirmed": "yes"})
     assert db.session.query(Registration).count() == 0
     assert client.get(f"/r/{token}").status_code == 404

@@ -152,7 +152,7 @@ def test_attendee_details_never_reach_public_pages_or_sockets(app, world, socket
 
 def test_manage_link_deletes_the_attendees_data(app, world, client):
     email = world.registration.email
-    assert client.post(f"/r/{world.registration.manage_token}/delete", data={}).status_code == 302
+    assert client.post(f"/r/{world.registration.manage_token}/delete", data={"confirmed": "yes"}).status_code == 302
     assert email not in json.dumps(fingerprint())
 
 

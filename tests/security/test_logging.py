@@ -35,7 +35,7 @@ def test_state_changes_logged_as_json_with_request_ids_and_no_personal_data(app,
                            headers={"X-Request-Id": "req-register-1"})
     assert response.status_code == 302
     registration = Registration.query.filter_by(email=ATTENDEE["email"]).one()
-    client.post(f"/r/{registration.manage_token}/cancel", data={}, headers={"X-Request-Id": "req-cancel-1"})
+    client.post(f"/r/{registration.manage_token}/cancel", data={"confirmed": "yes"}, headers={"X-Request-Id": "req-cancel-1"})
     http = login(app.test_client(), world.bob)
     control = socket_client(auth={"code": world.b.join_code, "role": "control"}, http=http)
     assert control.emit("poll_open", {"poll_id": world.poll.id}, namespace="/live", callback=True)["ok"]

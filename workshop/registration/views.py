@@ -4,6 +4,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 
 from ..auth import facilitator_required
+from ..confirmation import confirm_first
 from ..exports import csv_response
 from ..models import utcnow
 from ..planner.service import get_workshop
@@ -64,6 +65,12 @@ def manage(token):
 def cancel(token):
     """Cancel a place (frees it for the waitlist)."""
     registration = service.by_token(token) or abort(404)
+    ask = confirm_first(
+        "Cancel your place?", "Your place goes to the next person on the waitlist. You cannot take it back, only "
+        "register again if places are left.", "Cancel my place", url_for("registration.manage", token=token), "Keep my place",
+    )
+    if ask:
+        return ask
     if CancelForm().validate_on_submit():
         service.cancel_registration(registration)
         flash("Your registration is cancelled. Thank you for letting us know.", "success")
@@ -75,6 +82,12 @@ def delete(token):
     """Erase this registration's personal data."""
     registration = service.by_token(token) or abort(404)
     slug = registration.workshop.slug
+    ask = confirm_first(
+        "Delete your data?", "This removes your name, email, ticket and everything you told us, for good. This link "
+        "stops working.", "Delete my data", url_for("registration.manage", token=token), "Keep my data",
+    )
+    if ask:
+        return ask
     if CancelForm().validate_on_submit():
         service.delete_registration(registration)
         flash("Your registration and personal details have been deleted.", "success")
