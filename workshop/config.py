@@ -41,6 +41,8 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "workshop@localhost"),
+        # The address phones use for the join QR code and URL (README: Running it in a room).
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL") or None,
         "PREFERRED_URL_SCHEME": os.environ.get("PREFERRED_URL_SCHEME", "http"),
         "SESSION_COOKIE_SECURE": os.environ.get("PREFERRED_URL_SCHEME") == "https",
         "BEHIND_PROXY": _bool("BEHIND_PROXY"),

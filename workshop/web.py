@@ -50,7 +50,7 @@ def _security_headers(response):
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["X-Frame-Options"] = "DENY"
+    response.headers.setdefault("X-Frame-Options", "DENY")  # the projector's preview sets SAMEORIGIN
     response.headers["X-Request-Id"] = g.get("request_id", "")
     return response
 

@@ -139,6 +139,9 @@ def server(tmp_path_factory):
     listener.listen(128)
     listener.set_inheritable(True)
     port, fd = listener.getsockname()[1], listener.fileno()
+    # What a venue sets (README): phones reach the server here. Without it a loopback page offers LAN addresses,
+    # which this loopback-only server does not listen on (tests/live/test_addresses.py covers that path).
+    env["PUBLIC_URL"] = f"http://127.0.0.1:{port}"
     log_path = tmp / "server.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(
