@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 
 from .config import DEFAULTS, from_environment
 from .extensions import csrf, db, login_manager, migrate, socketio
+from .sockets import GuardedPacket, SafeJSON
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -71,6 +72,8 @@ def register_extensions(app: Flask) -> None:
         channel=app.config.get("REDIS_NAMESPACE", "workshop") + ":socketio",
         cors_allowed_origins=app.config.get("CORS_ALLOWED_ORIGINS"),
         max_http_buffer_size=64 * 1024,
+        serializer=GuardedPacket,  # malformed packets become error acks, never tracebacks (sockets.py)
+        json=SafeJSON,
         ping_interval=20,
         ping_timeout=20,
     )

@@ -1,6 +1,8 @@
 """Property tests: arbitrary JSON at every Socket.IO event, from every role. An ack every time, never an
 exception, and the database still consistent."""
 
+import json
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -70,3 +72,63 @@ def test_arbitrary_json_gets_an_ack(app, world, socket_client, make_poll, consis
     run()
     assert len(seen) >= 3 * FUZZ_EXAMPLES * 0.8
     print(f"\nFUZZ {namespace} {event}: {len(seen)} cases, {seen.count(True)} accepted, {seen.count(False)} refused", sorted(map(str, errors))[:8])
+
+
+def nested(depth: int, leaf="1") -> str:
+    """A JSON document ``depth`` lists deep."""
+    return "[" * depth + leaf + "]" * depth
+
+
+def raw_packets(namespace: str, ids: list[int]):
+    """Encoded Socket.IO packets of every shape a hostile client can send: any event name (reserved
+    ``connect``/``disconnect``, unknown, not a string), any payload (deep nesting up to 20,000 levels,
+    wrong types), binary events with attachments, broken JSON and unknown packet types."""
+    known = sorted({name for ns, name in EVENTS if ns == namespace})
+    names = st.sampled_from(known + ["connect", "disconnect", "connect_error", "message", "__init__", "no_such"]) \
+        | st.text(max_size=12)
+    payloads = json_values(ids).map(json.dumps) \
+        | st.integers(0, 20_000).map(nested) | st.sampled_from(["{", "[1,", "\"x", "1" * 200, "NaN"])
+    event = st.builds(lambda n, p, i: f'2{namespace},{i}[{json.dumps(n)},{p}]', names, payloads,
+                      st.integers(1, 10**6))
+    not_a_list = st.builds(lambda p, i: f"2{namespace},{i}{p}", payloads, st.integers(1, 10**6))
+    odd_type = st.builds(lambda t, i: f"{t}{namespace},{i}[\"state\"]", st.sampled_from("4789"), st.integers(1, 99))
+    binary = st.builds(lambda n, k: (f'5{k}-{namespace},1[{json.dumps(n)},'
+                                     f'{{"_placeholder":true,"num":{k - 1}}}]', [b"\x00\xff"] * k),
+                       names, st.integers(1, 3))
+    return event | not_a_list | odd_type | binary
+
+
+@pytest.mark.parametrize("namespace", sorted(NAMESPACES))
+def test_malformed_packets_get_an_ack_never_an_exception(app, world, socket_client, consistent, namespace):
+    """Packets python-socketio decodes before any handler runs: no exception, an error ack when the packet
+    asked for one, and the socket keeps working (rate limits are off here: the flood tests cover those)."""
+    from workshop.extensions import socketio
+
+    live.open_poll(world.poll)
+    sockets = _sockets(app, world, socket_client, namespace)
+    ids = [world.poll.id, world.item.id, world.question.id, 1]
+    answered = []
+
+    @settings(max_examples=FUZZ_EXAMPLES * 5, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(packet=raw_packets(namespace, ids))
+    def run(packet):
+        text, attachments = packet if isinstance(packet, tuple) else (packet, [])
+        for sc in sockets:
+            sc.acks = None
+            socketio.server._handle_eio_message(sc.eio_sid, text)  # raises if decoding or a handler fails
+            for attachment in attachments:
+                socketio.server._handle_eio_message(sc.eio_sid, attachment)
+            if sc.acks is not None:
+                ack = sc.acks["args"][0]
+                assert isinstance(ack, dict) and isinstance(ack.get("ok"), bool), (text[:80], ack)
+                answered.append(ack["ok"])
+            sc.acks = None
+            sc.get_received(namespace)
+            assert sc.is_connected(namespace), text[:80]
+        consistent()
+
+    run()
+    for sc in sockets:
+        assert sc.emit("state", {}, namespace=namespace, callback=True)["ok"]
+    assert answered, "no packet was answered"

@@ -4,13 +4,14 @@ import logging
 
 from flask import request
 from flask_login import current_user
-from flask_socketio import Namespace, emit, join_room
+from flask_socketio import emit, join_room
 
 from ..extensions import db
 from ..live import rooms
 from ..live.events import Client, error, resolve_client
 from ..live.models import Participant
 from ..planner.models import Workshop
+from ..sockets import GuardedNamespace
 from . import service
 from .service import QuestionError
 
@@ -24,7 +25,7 @@ def _payload(data) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-class QuestionsNamespace(Namespace):
+class QuestionsNamespace(GuardedNamespace):
     """Ask, upvote and moderate questions."""
 
     clients: dict[str, Client] = {}
@@ -34,10 +35,11 @@ class QuestionsNamespace(Namespace):
         workshop, client, participant = resolve_client(auth)
         self.clients[request.sid] = client
         rooms.join_for(workshop.id, client.role, participant and participant.id, client.user_id)
-        emit("wall", service.wall_state(workshop, client.role), to=request.sid)
+        loaded = service.load_wall(workshop.id)
+        emit("wall", service.wall_state(workshop, client.role, loaded), to=request.sid)
         if participant is not None:
             join_room(service.participant_room(participant.id))
-            emit("mine", service.mine(participant), to=request.sid)
+            emit("mine", service.mine(participant, loaded), to=request.sid)
 
     def on_disconnect(self, reason=None):
         """Forget the socket."""
@@ -56,9 +58,10 @@ class QuestionsNamespace(Namespace):
             return error("not connected to a workshop")
         if client.role == "control" and not workshop.is_facilitator(current_user):  # signed out since connecting
             return error("facilitators only")
-        ack = {"ok": True, "wall": service.wall_state(workshop, client.role)}
+        loaded = service.load_wall(workshop.id)  # once: the wall and the phone's own questions share it
+        ack = {"ok": True, "wall": service.wall_state(workshop, client.role, loaded)}
         if participant is not None:
-            ack["mine"] = service.mine(participant)
+            ack["mine"] = service.mine(participant, loaded)
         return ack
 
     def _phone(self, data):

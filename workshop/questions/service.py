@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import pulse
 from ..extensions import db, socketio
 from ..live import rooms
-from ..live.models import Participant
+from ..live.models import PASS_NEEDED, Participant
 from ..models import is_key, utcnow
 from ..planner.models import Moderation, Workshop
 from ..planner.service import apply_details
@@ -77,6 +77,8 @@ def ask_question(workshop: Workshop, participant: Participant, text, name=None) 
     """Post a question: straight to the wall, or held (queue mode or a word-list match)."""
     if participant is None or participant.workshop_id != workshop.id:
         raise QuestionError("Join this workshop first.")
+    if not participant.may_take_part(workshop):
+        raise QuestionError(PASS_NEEDED)
     text, author = clean_text(text), clean_name(workshop, name)
     count, seconds = current_app.config["QUESTION_RATE"]
     if not limit("question", str(participant.id), count, seconds):
@@ -118,6 +120,8 @@ def toggle_upvote(participant: Participant, question_id) -> dict:
         raise QuestionError("Only questions on the wall can be upvoted.")
     if question.participant_id == participant.id:
         raise QuestionError("You cannot upvote your own question.")
+    if not participant.may_take_part(db.session.get(Workshop, participant.workshop_id)):
+        raise QuestionError(PASS_NEEDED)
     count, seconds = current_app.config["UPVOTE_RATE"]
     if not limit("upvote", str(participant.id), count, seconds):
         raise QuestionError("Too many upvotes in a short time. Wait a minute, then try again.")
@@ -440,9 +444,14 @@ def _last_actions(workshop_id: int) -> dict:
     return {str(qid): {"id": aid, "action": action} for aid, qid, action in rows}
 
 
-def mine(participant: Participant) -> dict:
+def load_wall(workshop_id: int) -> tuple[list[Question], dict[int, dict]]:
+    """The workshop's questions and their support, read once for ``wall_state`` and ``mine`` together."""
+    return _load(workshop_id)
+
+
+def mine(participant: Participant, loaded: tuple | None = None) -> dict:
     """A phone's own questions (with status and reason) and its upvotes: sent only to that phone."""
-    questions, support = _load(participant.workshop_id)
+    questions, support = loaded or _load(participant.workshop_id)
     own = [_owner_view(q, support[q.id]) for q in questions if q.participant_id == participant.id]
     return {"questions": own[::-1], "upvotes": my_upvotes(participant), "participant_stance": participant.stance}
 
