@@ -8,8 +8,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, timedelta
+from urllib.parse import urlencode
 
-from flask import abort, current_app, url_for
+from flask import abort, current_app, has_request_context, url_for
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -22,7 +23,7 @@ from ..planner.service import current_segment
 from ..planner.service import start_segment as start_agenda_segment
 from ..registration.models import Registration, RegistrationStatus
 from ..registration.service import by_ticket
-from . import presence, rooms
+from . import addresses, presence, rooms
 from .models import VERDICTS, Participant, Poll, PollKind, PollState, Vote
 from .tally import tally, vote_count
 
@@ -136,9 +137,11 @@ def bind_ticket(workshop: Workshop, code: str) -> Participant:
     return participant
 
 
-def join_url(workshop: Workshop) -> str:
-    """The short URL the projector's QR code encodes."""
-    return url_for("live.join_code", code=workshop.join_code, _external=True)
+def join_url(workshop: Workshop, **query) -> str:
+    """The short URL the projector's QR code encodes, on an address phones can reach (live/addresses.py)."""
+    path = url_for("live.join_code", code=workshop.join_code, **query) if has_request_context() else (
+        f"/j/{workshop.join_code}" + (f"?{urlencode(query)}" if query else ""))  # pulse broadcasts: no request
+    return addresses.base_url() + path
 
 
 # --- lifecycle ----------------------------------------------------------------------------
@@ -566,7 +569,7 @@ def keyed_join_url(workshop: Workshop, at: float | None = None) -> str:
     """The join URL for the QR: carries the current key when the workshop's key rotates."""
     if not workshop.join_code_rotates:
         return join_url(workshop)
-    return url_for("live.join_code", code=workshop.join_code, k=join_key(workshop, at), _external=True)
+    return join_url(workshop, k=join_key(workshop, at))
 
 
 def _key_misses(address: str, add: bool = False) -> int:
@@ -687,8 +690,9 @@ def public_joining(workshop: Workshop) -> dict:
 def joining_state(workshop: Workshop, role: str) -> dict | None:
     """The ``joining`` part of session_state: everything for control, the public part for projectors."""
     if role == "control":
-        return {**joining_status(workshop), "screen_url": url_for(
-            "live.projector", code=workshop.join_code, s=screen_token(workshop), _external=True)}
+        # Built without url_for(_external): the pulse sends this outside any request (no SERVER_NAME needed).
+        screen = f"/live/{workshop.join_code}/screen?{urlencode({'s': screen_token(workshop)})}"
+        return {**joining_status(workshop), "screen_url": addresses.base_url() + screen}
     return public_joining(workshop) if role == "projector" else None
 
 

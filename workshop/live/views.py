@@ -1,15 +1,19 @@
 """Join pages, the phone, projector and control screens."""
 
+import re
+
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
 
 from ..auth import facilitator_required
 from ..extensions import csrf
 from ..planner.service import find_by_code
 from ..ratelimit import limit
 from ..registration.tickets import qr_svg
-from . import service
+from ..web import CSP
+from . import addresses, service
 from .forms import CodeForm, StanceForm, TicketForm
-from .service import LiveError
+from .service import JoinRefused, LiveError
 
 bp = Blueprint("live", __name__)
 
@@ -32,67 +36,131 @@ def current_participant(workshop):
     return service.participant_by_token(workshop.id, token)
 
 
+def _has_pass(workshop) -> bool:
+    # A browser that showed a valid key (QR or typed) has a few minutes to pick its stance. The pass is in
+    # the signed session cookie, so it is stateless; a script replaying it is still held by the cap.
+    window = (session.get("join_pass") or {}).get(str(workshop.id))
+    return isinstance(window, int) and 0 <= service.key_window() - window < service.PASS_WINDOWS
+
+
+def _set_pass(workshop, granted: bool) -> None:
+    passes = {k: v for k, v in (session.get("join_pass") or {}).items()
+              if isinstance(v, int) and service.key_window() - v < service.PASS_WINDOWS}  # drop stale passes
+    passes.pop(str(workshop.id), None)
+    if granted:
+        passes[str(workshop.id)] = service.key_window()
+    session["join_pass"] = passes
+
+
+def _address() -> str:
+    return request.remote_addr or "?"
+
+
+def _typed_code(text: str):
+    """The workshop and key in what a person typed: "SNOG", "SNOG 4821" or "snog4821"."""
+    workshop = find_by_code(text)
+    if workshop:
+        return workshop, None
+    clean = re.sub(r"[\s-]+", "", text or "")
+    digits = service.KEY_DIGITS
+    if len(clean) > digits and clean[-digits:].isdigit():
+        return find_by_code(clean[:-digits]), clean[-digits:]
+    return None, None
+
+
 @bp.route("/join", methods=["GET", "POST"])
 def join():
-    """Type a code."""
+    """Type a code (and the key beside it when the workshop's key rotates)."""
     form = CodeForm()
     if form.validate_on_submit():
-        workshop = find_by_code(form.code.data)
-        if workshop:
+        workshop, key = _typed_code(form.code.data)
+        if workshop is None:
+            form.code.errors.append("No workshop uses that code. Check the code on the screen.")
+        elif workshop.join_code_rotates and key is not None:
+            try:
+                service.verify_key(workshop, key, _address())
+            except JoinRefused as exc:
+                form.code.errors.append(f"{exc} The screen shows the code and the key, e.g. {workshop.join_code} 1234.")
+            else:
+                _set_pass(workshop, True)
+                return redirect(url_for("live.join_code", code=workshop.join_code))
+        else:  # no key typed: the join page asks for it when the workshop needs one
             return redirect(url_for("live.join_code", code=workshop.join_code))
-        form.code.errors.append("No workshop uses that code. Check the code on the screen.")
     return render_template("live/join.html", form=form), 200 if not form.errors else 400
+
+
+def _render_join(workshop, form, ticket_form, status=200):
+    needs_key = workshop.join_code_rotates and not _has_pass(workshop)
+    return render_template("live/join_stance.html", workshop=workshop, form=form, ticket_form=ticket_form,
+                           needs_key=needs_key, notice=service.join_notice(workshop)), status
 
 
 @bp.route("/j/<code>", methods=["GET", "POST"])
 def join_code(code):
     """The QR target: pick a stance (or use a ticket), then straight to the phone screen."""
     workshop = _workshop_for(code)
-    if request.method == "GET" and current_participant(workshop):
+    if request.method == "GET" and current_participant(workshop):  # joined phones stay joined, key or not
         return redirect(url_for("live.phone", code=workshop.join_code))
     form, ticket_form = StanceForm(), TicketForm()
     form.set_stances(workshop.stances)
+    if request.method == "GET" and workshop.join_code_rotates and request.args.get("k"):
+        try:  # the QR's key: remember it, and drop it from the address so the page can be shared harmlessly
+            service.verify_key(workshop, request.args["k"], _address())
+            _set_pass(workshop, True)
+            return redirect(url_for("live.join_code", code=workshop.join_code))
+        except JoinRefused as exc:
+            form.key.errors = [str(exc)]  # not validated yet: errors is still an empty tuple
     if form.validate_on_submit():
-        if not limit("join", request.remote_addr or "?", *current_app.config["JOIN_RATE"]):
+        if not limit("join", _address(), *current_app.config["JOIN_RATE"]):
             form.stance.errors.append("Too many joins from this connection. Wait a minute and try again.")
         else:
-            _remember(workshop, service.create_participant(workshop, form.stance.data))
-            return redirect(url_for("live.phone", code=workshop.join_code))
-    status = 400 if form.errors else 200
-    return render_template("live/join_stance.html", workshop=workshop, form=form, ticket_form=ticket_form), status
+            try:
+                participant = service.join_participant(workshop, form.stance.data, form.key.data, _address(),
+                                                       passed=_has_pass(workshop))
+            except JoinRefused as exc:
+                (form.key if exc.reason == "key" else form.stance).errors.append(str(exc))
+            except LiveError as exc:
+                form.stance.errors.append(str(exc))
+            else:
+                _set_pass(workshop, False)
+                _remember(workshop, participant)
+                return redirect(url_for("live.phone", code=workshop.join_code))
+    return _render_join(workshop, form, ticket_form, 400 if request.method == "POST" and form.errors else 200)
 
 
 @bp.route("/j/<code>/ticket", methods=["POST"])
 def join_ticket(code):
-    """Bind this phone to a ticket: stance from registration, presence from check-in."""
+    """Bind this phone to a ticket: stance from registration, presence from check-in (allowed while paused or full)."""
     workshop = _workshop_for(code)
     form, ticket_form = StanceForm(), TicketForm()
     form.set_stances(workshop.stances)
     if ticket_form.validate_on_submit():
-        if not limit("ticket", request.remote_addr or "?", 20, 60):
+        if not limit("ticket", _address(), 20, 60):
             ticket_form.ticket.errors.append("Too many attempts. Wait a minute and try again.")
         else:
             try:
-                _remember(workshop, service.bind_ticket(workshop, ticket_form.ticket.data))
+                _remember(workshop, service.join_with_ticket(workshop, ticket_form.ticket.data))
                 flash("Your phone is linked to your ticket.", "success")
                 return redirect(url_for("live.phone", code=workshop.join_code))
             except LiveError as exc:
                 ticket_form.ticket.errors.append(str(exc))
-    return render_template("live/join_stance.html", workshop=workshop, form=form, ticket_form=ticket_form), 400
+    return _render_join(workshop, form, ticket_form, 400)
 
 
 @bp.route("/api/w/<code>/participants", methods=["POST"])
 @csrf.exempt  # creates an anonymous identity only; nothing to forge on someone's behalf
 def api_join(code):
-    """JSON join for non-browser clients (benchmark, kiosks): returns the participant token."""
+    """JSON join for non-browser clients (benchmark, kiosks): {stance, key?}; returns the participant token."""
     workshop = _workshop_for(code)
     data = request.get_json(silent=True)
-    if not isinstance(data, dict) or not isinstance(data.get("stance", ""), (str, type(None))):
-        return {"ok": False, "error": "send {\"stance\": \"...\"}"}, 400
-    if not limit("join", request.remote_addr or "?", *current_app.config["JOIN_RATE"]):
+    if not isinstance(data, dict) or not all(isinstance(data.get(k, ""), (str, type(None))) for k in ("stance", "key")):
+        return {"ok": False, "error": "send {\"stance\": \"...\", \"key\": \"the key on the screen\"}"}, 400
+    if not limit("join", _address(), *current_app.config["JOIN_RATE"]):
         return {"ok": False, "error": "too many joins"}, 429
     try:
-        participant = service.create_participant(workshop, data.get("stance"))
+        participant = service.join_participant(workshop, data.get("stance"), data.get("key"), _address())
+    except JoinRefused as exc:
+        return {"ok": False, "error": str(exc), "reason": exc.reason}, 403
     except LiveError as exc:
         return {"ok": False, "error": str(exc)}, 400
     return {"ok": True, "token": participant.token, "participant_id": participant.id}, 201
@@ -108,22 +176,62 @@ def phone(code):
     return render_template("live/phone.html", workshop=workshop, participant=participant)
 
 
+def _screen_allowed(workshop) -> bool:
+    # The projector page is public (anyone with the code may watch): the rotating key only goes to a
+    # facilitator's browser or a screen opened with the control screen's projector link (?s=...).
+    return service.screen_allowed(workshop, request.args.get("s"), current_user)
+
+
+def _qr_src(workshop) -> str:
+    window = service.key_window() if workshop.join_code_rotates else None  # a new address per key: no stale cache
+    return url_for("live.join_qr", code=workshop.join_code, s=request.args.get("s"), w=window)
+
+
 @bp.route("/live/<code>/screen")
 def projector(code):
     """The projector: join QR, the poll, results split by stance, the question wall."""
     workshop = _workshop_for(code)
-    return render_template("live/projector.html", workshop=workshop, join_url=service.join_url(workshop))
+    keyed = workshop.join_code_rotates and _screen_allowed(workshop)
+    page = render_template("live/projector.html", workshop=workshop,
+                           join_url=service.keyed_join_url(workshop) if keyed else service.join_url(workshop),
+                           join_key=service.join_key(workshop) if keyed else None, qr_src=_qr_src(workshop),
+                           screen_token=request.args.get("s"), preview=bool(request.args.get("preview")))
+    return _frameable(page) if request.args.get("preview") else page
+
+
+def _frameable(page: str) -> Response:
+    # ?preview=1: the control screen shows the projector in a same-origin iframe; every other page is DENY.
+    response = Response(page)
+    response.headers["Content-Security-Policy"] = CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
 
 
 @bp.route("/live/<code>/qr.svg")
 def join_qr(code):
-    """QR code of the short join URL."""
+    """QR code of the short join URL (with the current key for hosts' screens when the key rotates)."""
     workshop = _workshop_for(code)
-    return Response(qr_svg(service.join_url(workshop)), mimetype="image/svg+xml")
+    keyed = workshop.join_code_rotates and _screen_allowed(workshop)
+    response = Response(qr_svg(service.keyed_join_url(workshop) if keyed else service.join_url(workshop)),
+                        mimetype="image/svg+xml")
+    if workshop.join_code_rotates:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/live/<code>/joining.json")
+def joining(code):
+    """Joining status for screens: the current key, QR and URL for hosts' screens, the public part otherwise."""
+    workshop = _workshop_for(code)
+    if _screen_allowed(workshop):
+        status = {**service.joining_status(workshop), "qr_src": _qr_src(workshop)}
+    else:
+        status = {**service.public_joining(workshop), "key": None, "qr_src": _qr_src(workshop)}
+    return status, 200, {"Cache-Control": "no-store"}
 
 
 @bp.route("/planner/<slug>/control")
 @facilitator_required
 def control(workshop):
     """The facilitator's control screen (works on a phone)."""
-    return render_template("live/control.html", workshop=workshop)
+    return render_template("live/control.html", workshop=workshop, join_warning=addresses.join_warning())
