@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := workshop
 
-.PHONY: run serve test test-pg lint format bench bench-smoke bench-cluster setup vendor clean cluster cluster-stop
+.PHONY: run serve test test-pg lint format bench bench-smoke bench-cluster bench-soak bench-flood setup vendor clean cluster cluster-stop
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(PY) -m venv $(VENV)
@@ -51,6 +51,12 @@ bench: $(BIN)/activate  ## whole benchmark ladder against the baseline and the a
 
 bench-smoke: $(BIN)/activate  ## tiny benchmark (< 60 s); fails when a vote is lost or double counted (CI)
 	$(BIN)/python -m bench.run --smoke
+
+bench-soak: $(BIN)/activate  ## 10-minute soak: 500 phones joining, voting, asking, reconnecting; RSS growth, errors, integrity (docs/performance.md)
+	$(BIN)/python -m bench.run --soak $${SOAK_SECONDS:-600} $(BENCH_ARGS)
+
+bench-flood: $(BIN)/activate  ## only the phase with one phone flooding every event while 500 vote (< 2 min; also part of make bench)
+	$(BIN)/python -m bench.run --flood $(BENCH_ARGS)
 
 bench-cluster: $(BIN)/activate  ## the app behind nginx with 1, 2 and 4 processes, PostgreSQL, Redis (< 10 min, docs/performance.md)
 	$(BIN)/python -m bench.run --cluster 1,2,4 $(BENCH_ARGS)

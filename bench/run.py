@@ -5,6 +5,8 @@ against each, check integrity, write bench/results/<timestamp>.json and print th
     python -m bench.run --smoke         # tiny, asserts integrity (make bench-smoke, CI)
     python -m bench.run --profile       # also py-spy the app during the sustained ladder
     python -m bench.run --cluster 1,2,4 # the app scaled out behind nginx (bench/cluster.py, make bench-cluster)
+    python -m bench.run --flood         # only the phase with a phone that floods (bench/flood.py; part of the ladder)
+    python -m bench.run --soak 600      # 10 minutes of joining, voting, asking, reconnecting (bench/soak.py, make bench-soak)
 """
 
 import argparse
@@ -28,6 +30,9 @@ from pathlib import Path
 
 from .swarm import Swarm, login_cookie
 
+if __name__ == "__main__":  # bench/flood.py and bench/soak.py import this module: one copy of it (and of APP)
+    sys.modules.setdefault("bench.run", sys.modules[__name__])
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results"
@@ -35,6 +40,32 @@ EMAIL, PASSWORD = "bench@example.org", "bench-password-123"
 FULL = {"sizes": [100, 500, 1000, 2000, 5000], "main": 2000, "rates": [500, 1000, 1500, 2000, 2500, 3000, 3500],
         "seconds": 4.0, "askers": 200, "budget_seconds": 200}
 SMOKE = {"sizes": [20, 50], "main": 50, "rates": [50, 100], "seconds": 2.0, "askers": 10, "budget_seconds": 60}
+
+
+# Where the servers are started from: the working tree, or (--code REF) a clean export of one commit, so that
+# other people's uncommitted edits in this shared working tree are not measured.
+APP = {"root": ROOT, "code": None}
+
+
+def use_commit(ref: str) -> dict:
+    """Export ``ref``'s app (git archive) plus this harness into a temp dir and start servers from there."""
+    git = lambda *a: subprocess.run(["git", *a], cwd=ROOT, capture_output=True, check=True).stdout  # noqa: E731
+    commit = git("rev-parse", "--short", ref).decode().strip()
+    tree = Path(tempfile.mkdtemp(prefix=f"bench-code-{commit}-"))
+    archive = git("archive", ref, "workshop", "migrations", "deploy", "wsgi.py", "instance")
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    shutil.copytree(ROOT / "bench", tree / "bench", ignore=shutil.ignore_patterns("results", "__pycache__"))
+    APP.update(root=tree, code={"commit": commit, "dirty": [], "exported": ref})
+    return APP["code"]
+
+
+def code_version() -> dict:
+    """The code the servers run: the exported commit, or HEAD and the working tree's uncommitted app files."""
+    if APP["code"]:
+        return APP["code"]
+    from .cluster import code_version as working_tree
+
+    return working_tree()
 
 
 def raise_fd_limit() -> int:
@@ -125,7 +156,7 @@ def app_server(tmp: Path):
     """The real app: fresh SQLite, `flask setup` (migrations), the bench workshop, gunicorn -k gevent -w 1."""
     port = free_port()
     env = server_env(tmp, port)
-    quiet = {"env": env, "cwd": ROOT, "check": True, "capture_output": True, "text": True}
+    quiet = {"env": env, "cwd": APP["root"], "check": True, "capture_output": True, "text": True}
     subprocess.run([BIN / "flask", "setup"], **quiet)
     seed = json.loads(subprocess.run([sys.executable, "-m", "bench.seed"], **quiet).stdout.strip().splitlines()[-1])
     command = [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "wsgi:app"]
@@ -146,7 +177,7 @@ def baseline_server(tmp: Path):
 def running(command: list, env: dict, ready_url: str):
     """Start a server process, wait for it, stop it afterwards."""
     log = open(Path(env["ERROR_LOG"]).with_name("stderr.log"), "w")  # noqa: SIM115 (closed below)
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
+    process = subprocess.Popen(command, env=env, cwd=APP["root"], stdout=subprocess.DEVNULL, stderr=log)
     try:
         wait_http(ready_url)
         yield process.pid
@@ -323,6 +354,26 @@ async def main_async(args) -> dict:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         result["servers"][name]["seconds"] = round(time.perf_counter() - started, 1)
+    if not (args.no_flood or args.smoke) and args.only != "baseline":  # CI's smoke stays small: `--flood --smoke`
+        result["flood"] = await run_flood(args, log)
+    return result
+
+
+async def run_flood(args, log) -> dict:
+    """The phase with one phone flooding every event it can while the room votes (bench/flood.py)."""
+    from .flood import FLOOD, FLOOD_SMOKE, flood_phase
+
+    log("app with a phone that floods:")
+    raise_fd_limit()
+    return await flood_phase(dict(FLOOD_SMOKE if args.smoke else FLOOD), log, reconnect=args.flood_reconnect)
+
+
+async def flood_only(args) -> dict:
+    """`--flood`: only the flood phase, in a result file of its own."""
+    log = lambda text: print(text, flush=True)  # noqa: E731
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    result = {"started": stamp, "machine": machine(), "fd_limit": raise_fd_limit()}
+    result["flood"] = await run_flood(args, log)
     return result
 
 
@@ -340,7 +391,28 @@ def main() -> int:
     parser.add_argument("--only", choices=("app", "baseline"), help="bench one server only")
     parser.add_argument("--docs", action="store_true", help="rewrite docs/performance.md figures and plot")
     parser.add_argument("--cluster", help="process counts, e.g. 1,2,4: the app behind nginx with PostgreSQL and Redis")
+    parser.add_argument("--code", metavar="REF", help="run the app as committed at REF (git archive), not the "
+                        "working tree with whatever others have not committed yet")
+    parser.add_argument("--flood", action="store_true", help="only the phase with a phone that floods")
+    parser.add_argument("--no-flood", action="store_true", help="the ladder without the flood phase")
+    parser.add_argument("--flood-reconnect", action="store_true", help="the flooder comes back after each disconnect")
+    parser.add_argument("--soak", type=float, metavar="SECONDS", help="only the soak: joining, voting, asking, "
+                        "reconnecting for SECONDS (make bench-soak: 600)")
     args = parser.parse_args()
+    if args.code:
+        print(f"measuring {use_commit(args.code)}")
+    if args.soak:
+        from .soak import main as soak_main
+
+        signal.signal(signal.SIGTERM, _terminate)
+        return soak_main(args)
+    if args.flood:
+        from .flood import flood_table
+
+        signal.signal(signal.SIGTERM, _terminate)
+        result = asyncio.run(flood_only(args))
+        return report(result, args, "-flood", flood_result_analysis, lambda r: flood_table(r["flood"]),
+                      lambda *_a: print("--docs: the flood figures in docs/performance.md are written by hand"))
     if args.cluster:
         from .cluster import main as cluster_main
 
@@ -350,7 +422,31 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, _terminate)
     result = asyncio.run(main_async(args))
-    return report(result, args, "", analyse, table, write_docs)
+    return report(result, args, "", *with_flood(analyse, table), write_docs)
+
+
+def flood_result_analysis(result: dict) -> dict:
+    """A flood-only run is judged by the flood phase alone."""
+    return result["flood"]["analysis"]
+
+
+def with_flood(analyse, table):
+    """The ladder's analysis and table, with the flood phase's integrity, targets and table appended."""
+    from .flood import flood_table
+
+    def analysis(result: dict) -> dict:
+        out = analyse(result)
+        if "flood" in result:
+            flood = result["flood"]["analysis"]
+            out["integrity_failures"] = out["integrity_failures"] + flood["integrity_failures"]
+            out["flood_targets"] = flood["targets"]
+        return out
+
+    def text(result: dict) -> str:
+        flood = f"\n\nA phone that floods:\n\n{flood_table(result['flood'])}" if "flood" in result else ""
+        return table(result) + flood
+
+    return analysis, text
 
 
 def report(result: dict, args, kind: str, analyse, table, write_docs) -> int:
