@@ -9,6 +9,7 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from .accounts.models import Facilitator
+from .accounts.passwords import password_problem
 from .accounts.service import find_facilitator, generate_password, save_facilitator
 from .demo import seed_demo
 from .extensions import db
@@ -29,7 +30,9 @@ def register(app: Flask) -> None:
 @click.option("--name", default=None)
 @click.password_option()
 def create_facilitator(email: str, name: str | None, password: str) -> None:
-    """Create a facilitator account, or reset its password."""
+    """Create a facilitator account, or reset its password (at least 12 characters, not a common one)."""
+    if problem := password_problem(password):
+        raise click.BadParameter(problem, param_hint="password")
     user = save_facilitator(email, password, name)
     click.echo(f"Facilitator {user.email} saved.")
 
@@ -38,6 +41,8 @@ def ensure_admin() -> Facilitator:
     """Create/update the first facilitator from WORKSHOP_ADMIN_*; or generate one once."""
     email, password = os.environ.get("WORKSHOP_ADMIN_EMAIL"), os.environ.get("WORKSHOP_ADMIN_PASSWORD")
     if email and password:
+        if problem := password_problem(password):
+            raise click.ClickException(f"WORKSHOP_ADMIN_PASSWORD: {problem}")
         return save_facilitator(email, password, "Host")
     existing = db.session.scalar(select(Facilitator).order_by(Facilitator.id).limit(1))
     if existing:

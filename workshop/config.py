@@ -44,7 +44,10 @@ def from_environment(instance_path: str) -> dict:
         # The address phones use for the join QR code and URL (README: Running it in a room).
         "PUBLIC_URL": os.environ.get("PUBLIC_URL") or None,
         "PREFERRED_URL_SCHEME": os.environ.get("PREFERRED_URL_SCHEME", "http"),
+        # Behind TLS every cookie is Secure (the session and Flask-Login's remember-me cookie); behind a
+        # proxy, web.py also marks cookies Secure on any request that came in over https.
         "SESSION_COOKIE_SECURE": os.environ.get("PREFERRED_URL_SCHEME") == "https",
+        "REMEMBER_COOKIE_SECURE": os.environ.get("PREFERRED_URL_SCHEME") == "https",
         "BEHIND_PROXY": _bool("BEHIND_PROXY"),
         "MODERATION_WORDS": _words(os.environ.get("MODERATION_WORDS", "")),
         **({"JOIN_RATE": _rate(os.environ["JOIN_RATE"])} if os.environ.get("JOIN_RATE") else {}),

@@ -59,3 +59,51 @@ def redis_client(url: str):
         pool = redis.BlockingConnectionPool.from_url(url, max_connections=32, timeout=5)
         _clients[url] = redis.Redis(connection_pool=pool)
     return _clients[url]
+
+
+# --- failures with a growing lock (sign-in) -------------------------------------------------
+
+def locked_for(scope: str, key: str) -> int:
+    """Seconds until ``key`` may try again (0: not locked); shared through Redis when REDIS_URL is set."""
+    if current_app.config.get("RATELIMIT_ENABLED", True) is False:
+        return 0
+    name = f"rl:{scope}:{key}:lock"
+    url = current_app.config.get("REDIS_URL")
+    if url:
+        return max(0, redis_client(url).ttl(name))
+    with _lock:
+        _, expires = _memory.get(name, (0, 0.0))
+    return max(0, int(expires - time.monotonic() + 0.999))
+
+
+def record_failure(scope: str, key: str, allowed: int, window: int, lock: int, max_lock: int) -> int:
+    """Count a failure; the ``allowed``-th within ``window`` s locks ``key`` for ``lock`` s, doubling with each
+    lock in the past day up to ``max_lock``. Returns the lock's length (0 when not locked now)."""
+    if current_app.config.get("RATELIMIT_ENABLED", True) is False:
+        return 0
+    base = f"rl:{scope}:{key}"
+    url = current_app.config.get("REDIS_URL")
+    failures = _redis_hit(url, base + ":fails", window) if url else _memory_hit(base + ":fails", window)
+    if failures < allowed:
+        return 0
+    strikes = _redis_hit(url, base + ":strikes", 86_400) if url else _memory_hit(base + ":strikes", 86_400)
+    seconds = min(max_lock, lock * 2 ** (strikes - 1))
+    if url:
+        client = redis_client(url)
+        client.pipeline().set(base + ":lock", strikes, ex=seconds).delete(base + ":fails").execute()
+    else:
+        with _lock:
+            _memory[base + ":lock"] = (strikes, time.monotonic() + seconds)
+            _memory.pop(base + ":fails", None)
+    return seconds
+
+
+def clear_failures(scope: str, key: str) -> None:
+    """Forget ``key``'s failures (a successful sign-in); its lock history stays for the day."""
+    name = f"rl:{scope}:{key}:fails"
+    url = current_app.config.get("REDIS_URL")
+    if url:
+        redis_client(url).delete(name)
+    else:
+        with _lock:
+            _memory.pop(name, None)

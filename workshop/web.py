@@ -18,10 +18,15 @@ CSP = (
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 
+HSTS = "max-age=31536000; includeSubDomains"
+
 
 def init_web(app: Flask) -> None:
     """Install hooks, error handlers and Jinja filters."""
     app.session_interface = SessionInterface()
+    if app.config.get("PREFERRED_URL_SCHEME") == "https":
+        app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = True
+    app.wsgi_app = SecureCookies(app.wsgi_app)  # inside ProxyFix: it sees the scheme the proxy reported
     if app.config.get("BEHIND_PROXY"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     app.before_request(_assign_request_id)
@@ -31,6 +36,32 @@ def init_web(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.jinja_env.filters["local"] = _local_time
+
+
+class SecureCookies:
+    """WSGI middleware: every cookie set on a request that came in over https is marked ``Secure``.
+
+    Covers the session, Flask-Login's remember-me cookie and any other, whoever sets it (Flask sets the
+    session cookie after every after_request hook has run, so a hook could not see it).
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        if environ.get("wsgi.url_scheme") != "https":
+            return self.wsgi_app(environ, start_response)
+
+        def secure_start_response(status, headers, exc_info=None):
+            headers = [(name, _secure(value) if name.lower() == "set-cookie" else value) for name, value in headers]
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, secure_start_response)
+
+
+def _secure(cookie: str) -> str:
+    attributes = {part.strip().lower() for part in cookie.split(";")[1:]}
+    return cookie if "secure" in attributes else cookie + "; Secure"
 
 
 def _assign_request_id() -> None:
@@ -52,6 +83,8 @@ def _security_headers(response):
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers.setdefault("X-Frame-Options", "DENY")  # the projector's preview sets SAMEORIGIN
     response.headers["X-Request-Id"] = g.get("request_id", "")
+    if request.is_secure:  # browsers ignore HSTS over plain http; over https it pins the site to https
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response
 
 

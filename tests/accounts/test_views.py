@@ -35,9 +35,9 @@ def test_next_is_never_an_open_redirect(client, make_facilitator):
 
 def test_create_facilitator_cli(runner):
     result = runner.invoke(args=["create-facilitator", "--email", "New@Example.org", "--name", "New"],
-                           input="secret-pass\nsecret-pass\n")
+                           input="secret-passphrase\nsecret-passphrase\n")
     assert result.exit_code == 0, result.output
-    assert find_facilitator("new@example.org").check_password("secret-pass")
+    assert find_facilitator("new@example.org").check_password("secret-passphrase")
 
 
 def test_setup_seeds_demo_with_two_hosts_once(runner, monkeypatch):

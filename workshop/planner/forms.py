@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
+from ..accounts.passwords import StrongPassword
 from ..live.models import PollKind
 from .models import Moderation, SegmentKind
 
@@ -128,5 +129,6 @@ class CoFacilitatorForm(FlaskForm):
 
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    password = StringField("Initial password (new accounts only)", validators=[Optional(), Length(8, 200)])
+    password = StringField("Initial password (new accounts only)",
+                           validators=[Optional(), Length(max=200), StrongPassword()])
     submit = SubmitField("Add co-facilitator")
