@@ -266,3 +266,34 @@ def test_every_export_neutralises_a_hostile_name(app, world, client):
         assert "HYPERLINK" in text
         for separator in (",", ";", "\t"):
             _assert_no_formula(text, separator)
+
+
+def test_sign_in_locks_are_shared_through_redis(limited, app, world):
+    """With REDIS_URL set, failures and locks live in Redis: every process behind the proxy sees them."""
+    from tests.conftest import need
+    from workshop.accounts.service import _account_key
+    from workshop.ratelimit import _memory, redis_client
+
+    url = "redis://127.0.0.1:6379/9"
+    try:
+        client = redis_client(url)
+        client.ping()
+    except Exception as exc:  # noqa: BLE001 - any connection failure means "no Redis here"
+        need(False, f"Redis at {url} is not reachable: {exc}")
+
+    def clean():
+        for key in [*client.scan_iter("rl:login-account:*"), *client.scan_iter("rl:login-address:*")]:
+            client.delete(key)
+
+    clean()
+    app.config["REDIS_URL"] = url
+    try:
+        for n in range(5):
+            _sign_in(app.test_client(), world.bob.email, "wrong guess!!", f"203.0.113.{n}")
+        assert _memory == {}  # nothing counted in this process
+        assert 0 < client.ttl(f"rl:login-account:{_account_key(world.bob.email)}:lock") <= 300
+        assert world.bob.email not in str(list(client.scan_iter("rl:login-*")))  # keys carry no email
+        assert _sign_in(app.test_client(), world.bob.email, PASSWORD, "203.0.113.200").status_code == 429
+    finally:
+        app.config["REDIS_URL"] = None
+        clean()
