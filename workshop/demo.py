@@ -12,6 +12,9 @@ from .planner.service import to_utc
 
 SLUG = "snog-marry-avoid"
 
+# The hosts' own words (the announcement): "snog (work together now and then), marry (merge) or avoid".
+MEANINGS = {"snog": "work together now and then", "marry": "merge", "avoid": "keep apart"}
+
 DESCRIPTION = """Should corporates and activists snog (work together now and then), marry (merge) \
 or avoid each other on social media?
 
@@ -70,7 +73,7 @@ def seed_demo(facilitators: list) -> Workshop | None:
         venue="Social Media Week London, Hub Westminster, New Zealand House, 80 Haymarket, London SW1Y 4TE",
         timezone="Europe/London", starts_at=to_utc(start, "Europe/London"),
         ends_at=to_utc(start.replace(hour=15, minute=30), "Europe/London"), capacity=60,
-        join_code="SNOG", stances=list(DEFAULT_STANCES), allow_names=True,
+        join_code="SNOG", stances=list(DEFAULT_STANCES), allow_names=True, verdict_meanings=MEANINGS,
     )
     workshop.facilitators = facilitators
     workshop.agenda = [AgendaItem(title=t, kind=k, minutes=m, position=i) for i, (t, k, m) in enumerate(AGENDA)]

@@ -104,6 +104,7 @@ def test_rehearsal(server, new_page, join_phone, screenshot):
     expect(cat.locator("#waitlist-position")).to_contain_text("number 1 on the waitlist")
     screenshot(cat, "registration-waitlist")
     bob.get_by_role("button", name="Cancel my place").click()
+    bob.get_by_role("dialog", name="Cancel your place?").get_by_role("button", name="Cancel my place").click()
     expect(bob.get_by_role("status")).to_contain_text("Your registration is cancelled.")
     cat.reload()
     expect(cat.get_by_role("heading", name="Your ticket")).to_be_visible()

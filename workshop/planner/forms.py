@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from ..accounts.passwords import StrongPassword
 from ..live.models import PollKind
-from .models import Moderation, SegmentKind
+from .models import DEFAULT_MEANINGS, Moderation, SegmentKind
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
@@ -52,6 +52,10 @@ class WorkshopForm(FlaskForm):
     require_ticket = BooleanField("Voting pass: only checked-in attendees with a ticket-bound phone vote")
     join_code_rotates = BooleanField("Rotating join key: joining needs a 4-digit key the projector changes every minute")
     participant_cap = IntegerField("Participant cap", validators=[Optional(), NumberRange(1, 100_000)])
+    # What each verdict means in this workshop: one line under the phone's buttons (empty: the default).
+    meaning_snog = StringField("Snog means", default=DEFAULT_MEANINGS["snog"], validators=[Optional(), Length(max=120)])
+    meaning_marry = StringField("Marry means", default=DEFAULT_MEANINGS["marry"], validators=[Optional(), Length(max=120)])
+    meaning_avoid = StringField("Avoid means", default=DEFAULT_MEANINGS["avoid"], validators=[Optional(), Length(max=120)])
     submit = SubmitField("Save workshop")
 
     def validate_timezone(self, field):

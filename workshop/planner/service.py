@@ -11,7 +11,16 @@ from sqlalchemy import func, select
 from ..accounts.service import find_facilitator, generate_password, save_facilitator
 from ..extensions import db
 from ..models import utcnow
-from .models import DEFAULT_STANCES, AgendaItem, Moderation, SegmentKind, Workshop, new_join_code, workshop_facilitators
+from .models import (
+    DEFAULT_MEANINGS,
+    DEFAULT_STANCES,
+    AgendaItem,
+    Moderation,
+    SegmentKind,
+    Workshop,
+    new_join_code,
+    workshop_facilitators,
+)
 
 __all__ = ["DEFAULT_STANCES", "new_join_code"]
 
@@ -78,6 +87,14 @@ def apply_details(workshop: Workshop, data: dict) -> None:
         workshop.join_code = data["join_code"].upper()
     if "moderation" in data:
         workshop.moderation = Moderation(data["moderation"])
+    if any(f"meaning_{verdict}" in data for verdict in DEFAULT_MEANINGS):
+        workshop.verdict_meanings = meanings_from(data)
+
+
+def meanings_from(data: dict) -> dict:
+    """The three verdict meanings from form data; an empty one falls back to the default."""
+    return {verdict: (data.get(f"meaning_{verdict}") or "").strip() or default
+            for verdict, default in DEFAULT_MEANINGS.items()}
 
 
 def create_workshop(data: dict, facilitator) -> Workshop:
@@ -109,7 +126,7 @@ def clone_workshop(workshop: Workshop, facilitator) -> Workshop:
     copy = Workshop(timezone=workshop.timezone, join_code=_free_code(), slug=_free_slug(workshop.slug))
     for name in ("title", "description", "venue", "starts_at", "ends_at", "capacity", "stances",
                  "allow_names", "moderation", "require_ticket", "registration_opens_at",
-                 "registration_closes_at"):
+                 "registration_closes_at", "verdict_meanings"):
         setattr(copy, name, getattr(workshop, name))
     copy.title = f"{workshop.title} (copy)"
     copy.facilitators = list({f.id: f for f in [*workshop.facilitators, facilitator]}.values())

@@ -168,6 +168,8 @@ def _fill_local(form: WorkshopForm, workshop) -> None:
         getattr(form, name).data = value.replace(tzinfo=None) if value else None
     form.stances.data = "\n".join(workshop.stances)
     form.moderation.data = workshop.moderation.value
+    for verdict, meaning in workshop.meanings.items():
+        getattr(form, f"meaning_{verdict}").data = meaning
 
 
 def _poll_data(form: PollForm) -> dict:
