@@ -91,3 +91,54 @@ def test_planner_pages_need_the_right_facilitator(client, make_facilitator, make
     for path in ("", "/agenda", "/polls", "/facilitators", "/door", "/attendees.csv"):
         assert client.get(f"/planner/{workshop.slug}{path}").status_code == 403, path
     assert client.post(f"/planner/{workshop.slug}/clone").status_code == 403
+
+
+def test_verdict_meanings_are_set_in_the_details_form_and_reach_the_phone(client, make_facilitator, make_workshop):
+    host = make_facilitator()
+    workshop = make_workshop(host)
+    login(client, host)
+    form = client.get(f"/planner/{workshop.slug}").get_data(as_text=True)
+    assert 'value="work together now and then"' in form  # the defaults, ready to edit
+    data = {**DETAILS, "slug": workshop.slug, "join_code": workshop.join_code,
+            "meaning_snog": "  a fling  ", "meaning_marry": "one campaign", "meaning_avoid": ""}
+    assert client.post(f"/planner/{workshop.slug}", data=data).status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(Workshop, workshop.id)
+    assert saved.meanings == {"snog": "a fling", "marry": "one campaign", "avoid": "keep your distance"}  # empty: default
+    client.post(f"/planner/{workshop.slug}/clone")
+    copy = db.session.query(Workshop).filter(Workshop.id != workshop.id).one()
+    assert copy.meanings == saved.meanings
+    # The phone page carries them as JSON for static/js/phone.js, escaped for its attribute.
+    client.post(f"/j/{workshop.join_code}", data={"stance": ""})
+    phone = client.get(f"/live/{workshop.join_code}").get_data(as_text=True)
+    assert """data-meanings='{"avoid": "keep your distance", "marry": "one campaign", "snog": "a fling"}'""" in phone
+
+
+def test_too_long_meaning_is_refused_with_a_message(client, make_facilitator, make_workshop):
+    host = make_facilitator()
+    workshop = make_workshop(host)
+    login(client, host)
+    data = {**DETAILS, "slug": workshop.slug, "join_code": workshop.join_code, "meaning_snog": "x" * 121}
+    page = client.post(f"/planner/{workshop.slug}", data=data).get_data(as_text=True)
+    assert "error-summary" in page and "120 characters" in page
+
+
+def test_planner_deletes_ask_first_without_javascript(client, make_facilitator, make_workshop, make_poll):
+    host = make_facilitator()
+    workshop = make_workshop(host)
+    poll = make_poll(workshop, prompt="Trust tweets?")
+    login(client, host)
+    client.post(f"/planner/{workshop.slug}/agenda", data={"title": "Welcome", "kind": "talk", "minutes": "10"})
+    item = db.session.get(Workshop, workshop.id).agenda[0]
+    for path, question in [(f"/planner/{workshop.slug}/polls/{poll.id}/delete", "Delete this poll?"),
+                           (f"/planner/{workshop.slug}/agenda/{item.id}/delete", "Delete this segment?")]:
+        page = client.post(path)
+        assert page.status_code == 200 and question in page.get_data(as_text=True)
+        assert f'action="{path}"' in page.get_data(as_text=True) and 'name="confirmed" value="yes"' in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Poll, poll.id) is not None and len(db.session.get(Workshop, workshop.id).agenda) == 1
+    assert client.post(f"/planner/{workshop.slug}/polls/{poll.id}/delete", data={"confirmed": "yes"}).status_code == 302
+    assert client.post(f"/planner/{workshop.slug}/agenda/{item.id}/delete", data={"confirmed": "yes"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Poll, poll.id) is None and db.session.get(Workshop, workshop.id).agenda == []
+    assert client.post(f"/planner/{workshop.slug}/agenda/{2**31}/delete").status_code == 404

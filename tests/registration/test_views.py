@@ -152,3 +152,50 @@ def test_delete_my_data(client, make_workshop):
     client.post(f"/r/{token}/delete", data={"confirmed": "yes"})
     assert db.session.query(Registration).count() == 0
     assert client.get(f"/r/{token}").status_code == 404
+
+
+def test_cancel_and_delete_ask_first_without_javascript(client, make_workshop):
+    """One POST never cancels or deletes: without confirmed=yes the answer is an "Are you sure?" page."""
+    workshop = make_workshop()
+    token = register(client, workshop).headers["Location"].rsplit("/", 1)[-1].split("?")[0]
+    for action, question, keep in [("cancel", "Cancel your place?", "Keep my place"),
+                                   ("delete", "Delete your data?", "Keep my data")]:
+        page = client.post(f"/r/{token}/{action}")
+        body = page.get_data(as_text=True)
+        assert page.status_code == 200 and question in body and keep in body
+        assert f'action="/r/{token}/{action}"' in body and 'name="confirmed" value="yes"' in body
+        assert f'href="/r/{token}"' in body  # the safe way back
+    registration = db.session.query(Registration).one()
+    assert registration.status == RegistrationStatus.confirmed
+
+
+def test_manage_page_buttons_carry_the_confirmation(client, make_workshop):
+    workshop = make_workshop()
+    location = register(client, workshop).headers["Location"]
+    page = client.get(location).get_data(as_text=True)
+    assert 'data-confirm="Delete your data?"' in page and 'data-confirm-cancel="Keep my data"' in page
+    assert 'data-confirm="Cancel your place?"' in page and 'data-confirm-button="Cancel my place"' in page
+    assert "/static/js/confirm.js" in page
+
+
+def test_consent_names_a_linked_privacy_notice_that_says_what_is_kept(client, make_workshop):
+    workshop = make_workshop()
+    page = client.get(f"/w/{workshop.slug}").get_data(as_text=True)
+    assert 'aria-describedby="consent-hint"' in page and '<a href="/privacy">Read the privacy notice</a>' in page
+    notice = client.get("/privacy").get_data(as_text=True)
+    for kept in ("name and email address", "stance", "votes", "questions", "Delete my data", "purge"):
+        assert kept in notice, kept
+
+
+def test_error_summary_can_take_the_focus(client, make_workshop):
+    """forms.js moves focus to it (no inline script under the CSP): it must be focusable."""
+    workshop = make_workshop()
+    page = register(client, workshop, name="").get_data(as_text=True)
+    assert re.search(r'<div class="error-summary" role="alert" tabindex="-1">', page)
+    assert "/static/js/forms.js" in page
+
+
+def test_favicon(client):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/vnd.microsoft.icon" and icon.data[:4] == b"\x00\x00\x01\x00"
+    assert client.get("/static/favicon.svg").status_code == 200
