@@ -13,18 +13,33 @@ def poll_card(control: Page, prompt: str):
     return control.locator("#polls > li", has_text=prompt)
 
 
+def card_button(control: Page, prompt: str, button: str):
+    """A button on a poll's card by its visible word (Open, Close, Reveal, Hide results, Re-run, Reset).
+
+    Accessible names say what they act on ("Reveal results of poll 3: ..."), and always start with that word."""
+    name = re.compile(r"^" + re.escape(button) + r"\b")
+    return poll_card(control, prompt).get_by_role("button", name=name)
+
+
 def control_action(control: Page, prompt: str, button: str) -> None:
-    """Press a button (Open, Close, Reveal, Re-run, Reset...) on a poll's card and wait for the ack."""
-    card = poll_card(control, prompt)
-    card.get_by_role("button", name=button, exact=True).click()
-    expect(control.locator("#control-status")).to_have_text("Done.")
-    control.evaluate("document.getElementById('control-status').textContent = ''")
+    """Press a button (Open, Close, Reveal, Re-run, Reset...) on a poll's card and wait for the ack.
+
+    Reset asks first: the helper confirms in the dialog."""
+    status = control.locator("#control-status")
+    card_button(control, prompt, button).click()
+    if button == "Reset":
+        dialog = control.get_by_role("dialog")
+        dialog.locator("[data-confirm-role=confirm]").click()
+        expect(dialog).to_have_count(0)
+    expect(status).to_have_attribute("data-ack", "ok")
+    control.evaluate("() => { const s = document.getElementById('control-status'); s.textContent = '';"
+                     " s.removeAttribute('data-ack'); }")
 
 
 def open_poll(control: Page, prompt: str) -> None:
     """Open (or re-run) the poll and wait until the control screen shows it open."""
     card = poll_card(control, prompt)
-    label = "Re-run" if card.get_by_role("button", name="Re-run").count() else "Open"
+    label = "Re-run" if card_button(control, prompt, "Re-run").count() else "Open"
     control_action(control, prompt, label)
     expect(card).to_have_class(re.compile(r"\bpoll-open\b"))
 

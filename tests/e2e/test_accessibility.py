@@ -17,6 +17,7 @@ from tests.e2e.screens import (
     BOTH,
     CORPORATE,
     PROJECTOR_SIZE,
+    card_button,
     control_action,
     open_control,
     open_poll,
@@ -136,9 +137,18 @@ def _live_pages(phone, host, screen, server, walk):
     walk.check(phone, "phone-results", dom=True)
     walk.check(screen, "projector", screen.request.get(screen.url), dom=True)
     walk.check(host, "control", host.request.get(host.url), dom=True)
+    host.keyboard.press("?")  # the shortcut list over the control screen
+    expect(host.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+    walk.check(host, "control-help", dom=True)
+    host.keyboard.press("Escape")
+    expect(host.get_by_role("dialog", name="Keyboard shortcuts")).to_be_hidden()
     open_poll(control, CLASSIC)
     expect(phone.locator("#poll .prompt")).to_have_text(CLASSIC)
     walk.check(phone, "phone-classic", dom=True)
+    card_button(control, CLASSIC, "Reset").click()  # Reset asks first: check that dialog too
+    expect(control.get_by_role("dialog")).to_be_visible()
+    walk.check(control, "control-confirm", dom=True)
+    control.get_by_role("dialog").get_by_role("button", name="Keep the votes").click()
     control_action(control, CLASSIC, "Reset")  # back to draft: the rehearsal runs it for real
     if phone.locator("#questions-section").count():
         phone.locator("a[href='#questions-section']").click()

@@ -1,5 +1,6 @@
 """The question wall in Chromium: phones ask and upvote, the facilitator moderates, the projector follows."""
 
+import re
 import secrets
 
 from playwright.sync_api import Page, expect
@@ -31,7 +32,7 @@ def upvote(phone: Page, text: str) -> None:
 
 def moderate(control: Page, text: str, button: str, done: str, where: str = "#q-wall") -> None:
     """Press a moderation button on a question of the control screen and wait for the ack."""
-    card(control, where, text).get_by_role("button", name=button, exact=True).click()
+    card(control, where, text).get_by_role("button", name=re.compile(r"^" + re.escape(button) + r"\b")).click()
     expect(control.locator("#q-control-status")).to_have_text(done)
     control.evaluate("document.getElementById('q-control-status').textContent = ''")
 
