@@ -105,7 +105,7 @@ class PollForm(FlaskForm):
         choices=[
             (PollKind.verdict.value, "Verdict: one scenario, Snog / Marry / Avoid"),
             (PollKind.classic.value, "Classic: three items, assign Snog, Marry and Avoid"),
-            (PollKind.choice.value, "Multiple choice (2-6 options)"),
+            (PollKind.choice.value, "Multiple choice (2-10 options)"),
         ],
     )
     prompt = TextAreaField("Prompt", validators=[DataRequired(), Length(max=500)])
@@ -118,12 +118,12 @@ class PollForm(FlaskForm):
     submit = SubmitField("Save poll")
 
     def validate_options(self, field):
-        """Classic polls take exactly three items; multiple choice 2-6 options."""
+        """Classic polls take exactly three items; multiple choice 2-10 options (what a projector shows at 48 px)."""
         items = stance_list(field.data)
         if self.kind.data == PollKind.classic.value and len(items) != 3:
             raise ValidationError("A classic poll needs exactly three items, one per line.")
-        if self.kind.data == PollKind.choice.value and not 2 <= len(items) <= 6:
-            raise ValidationError("A multiple-choice poll needs between two and six options.")
+        if self.kind.data == PollKind.choice.value and not 2 <= len(items) <= 10:
+            raise ValidationError("A multiple-choice poll needs between two and ten options.")
         if any(len(i) > 120 for i in items):
             raise ValidationError("Keep each item under 120 characters.")
 

@@ -28,6 +28,15 @@
   }
   var socket = shared() || Live.connect("/live", { code: code, role: role });
 
+  function showUrl(node, bare) {
+    // Host, a break opportunity, then the path: a narrow join panel wraps at the slash, not mid-number.
+    var slash = bare.indexOf("/");
+    node.textContent = slash < 0 ? bare : bare.slice(0, slash);
+    if (slash < 0) return;
+    node.appendChild(document.createElement("wbr"));
+    node.appendChild(document.createTextNode(bare.slice(slash)));
+  }
+
   function merge(update) {
     if (!update) return;
     Object.keys(update).forEach(function (key) {
@@ -68,7 +77,7 @@
     if (status.rotates && status.key) {
       if (key) key.textContent = code + " " + status.key; // the projector reads "SNOG 4821", as typed at /join
       if (qr && status.qr_src && qr.getAttribute("src") !== status.qr_src) qr.setAttribute("src", status.qr_src);
-      if (link && status.join_url) link.textContent = status.join_url.split("://").pop();
+      if (link && status.join_url) showUrl(link, status.join_url.split("://").pop());
       if (qr && status.join_url) qr.setAttribute("alt", "QR code to join: " + status.join_url);
     }
     if (paused) paused.hidden = !status.paused;

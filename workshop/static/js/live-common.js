@@ -1,8 +1,9 @@
-/* Shared helpers for the live screens: socket connection, DOM building, result bars.
+/* Shared helpers for the live screens: socket connection, DOM building, answer marks, result bars.
    Every piece of user text goes through textContent, never innerHTML. */
 (function () {
   "use strict";
   var LABELS = { snog: "Snog", marry: "Marry", avoid: "Avoid" };
+  var reducedMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)");
 
   function el(tag, attrs) {
     var node = document.createElement(tag);
@@ -15,6 +16,12 @@
       if (arguments[i]) node.appendChild(arguments[i]);
     }
     return node;
+  }
+
+  function icon(answer) {
+    // A second mark besides colour (static/js/marks.js draws the verdicts'); choice options get their letter.
+    return (window.Marks && Marks.icon(answer)) || el("span", { className: "mark mark-letter", "aria-hidden": "true",
+      text: String.fromCharCode(65 + Number(answer)) });
   }
 
   function transports() {
@@ -38,6 +45,7 @@
     socket.on("connect_error", function (err) {
       show(err && err.message === "join the workshop first" ? "Please join again" : "Offline – retrying…", "bad");
     });
+    Live.sockets[namespace] = socket;
     return socket;
   }
 
@@ -46,55 +54,130 @@
     return LABELS[answer] || answer;
   }
 
-  function bar(name, count, total) {
+  function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
+
+  function bar(key, answer, name, count, total) {
     var pct = total ? Math.round((100 * count) / total) : 0;
-    var fill = el("span", { className: "bar-fill" });
+    var fill = el("span", { className: "bar-fill fill-" + answer });
     fill.style.width = pct + "%";
-    return el("div", { className: "bar" },
-      el("span", { className: "bar-label", text: name }),
+    return el("div", { className: "bar answer-" + answer, "data-cell": key },
+      el("span", { className: "bar-label" }, icon(answer), el("span", { className: "bar-name", text: name })),
       el("span", { className: "bar-track" }, fill),
-      el("span", { className: "bar-value", text: pct + "% (" + count + ")" }));
+      el("span", { className: "bar-value", "data-pct": String(pct), "data-count": String(count),
+        text: pct + "% (" + count + ")" }));
   }
 
-  function counts(poll, data, total) {
+  function counts(poll, data, total, group) {
     var box = el("div", { className: "bars" });
     if (poll.kind === "classic") {
       poll.options.forEach(function (item, i) {
         var row = data[i] || {};
         var sum = (row.snog || 0) + (row.marry || 0) + (row.avoid || 0);
-        var group = el("div", { className: "classic-item" }, el("h4", { text: item }));
-        ["snog", "marry", "avoid"].forEach(function (v) { group.appendChild(bar(LABELS[v], row[v] || 0, sum)); });
-        box.appendChild(group);
+        var block = el("div", { className: "classic-item" }, el("h4", { text: item }));
+        var top = ["snog", "marry", "avoid"].reduce(function (a, b) { return (row[b] || 0) > (row[a] || 0) ? b : a; });
+        ["snog", "marry", "avoid"].forEach(function (v) {
+          var cell = bar(group + "|" + i + "|" + v, v, LABELS[v], row[v] || 0, sum);
+          if (v === top && sum) cell.classList.add("top"); // the projector's stance columns show each item's top verdict
+          block.appendChild(cell);
+        });
+        box.appendChild(block);
       });
       return box;
     }
-    poll.answers.forEach(function (a) { box.appendChild(bar(label(poll, a), data[a] || 0, total)); });
+    poll.answers.forEach(function (a) { box.appendChild(bar(group + "|" + a, a, label(poll, a), data[a] || 0, total)); });
     return box;
   }
 
-  function renderResults(container, poll, results) {
-    container.textContent = "";
-    if (!results) return;
-    container.appendChild(el("h3", { text: "Results · " + results.total + (results.total === 1 ? " vote" : " votes") }));
-    container.appendChild(counts(poll, results.counts, results.total));
+  function hiddenNote(hidden, results) {
+    return el("p", { className: "muted split-note",
+      text: hidden + " group" + (hidden > 1 ? "s" : "") + " hidden so no one's vote can be worked out (groups under " +
+        results.min_group + " votes, and the next smallest while those add up to fewer)." });
+  }
+
+  function build(poll, results) {
+    var box = el("div", { className: "results-grid kind-" + poll.kind });
+    var overall = el("section", { className: "overall" },
+      el("h3", { "data-cell": "total", text: "Results · " + plural(results.total, "vote") }),
+      counts(poll, results.counts, results.total, "all"));
+    box.appendChild(overall);
+    box.style.setProperty("--rows", String(overall.querySelectorAll("h3, h4, .bar").length)); // cells per column
     var split = el("div", { className: "split" });
     var hidden = 0;
     (results.by_stance || []).forEach(function (group) {
       if (group.hidden) { hidden++; return; }
-      split.appendChild(el("section", { className: "stance" },
-        el("h4", { text: group.stance + " (" + group.total + ")" }),
-        counts(poll, group.counts, group.total)));
+      split.appendChild(el("section", { className: "stance", "data-stance": group.stance },
+        el("h4", { "data-cell": "n|" + group.stance, text: group.stance + " (" + group.total + ")" }),
+        counts(poll, group.counts, group.total, group.stance)));
     });
     if (split.children.length || hidden) {
-      container.appendChild(el("h3", { text: "By stance" }));
-      container.appendChild(split);
+      box.appendChild(el("section", { className: "by-stance" }, el("h3", { className: "by-stance-heading", text: "By stance" }),
+        split));
     }
-    if (hidden) {
-      container.appendChild(el("p", { className: "muted",
-        text: hidden + " group" + (hidden > 1 ? "s" : "") + " hidden so no one's vote can be worked out (groups under " +
-          results.min_group + " votes, and the next smallest while those add up to fewer)." }));
-    }
+    // The note sits outside the grid: the projector lays the grid's cells out as one aligned table.
+    return el("div", { className: "results-wrap" }, box, hidden ? hiddenNote(hidden, results) : null);
   }
 
-  window.Live = { el: el, connect: connect, renderResults: renderResults, label: label, LABELS: LABELS };
+  function shape(node) {
+    // Same cells in the same order: the new results can be poured into the old DOM (bars then animate).
+    return Array.prototype.map.call(node.querySelectorAll("[data-cell]"), function (c) {
+      return c.getAttribute("data-cell");
+    }).join("/") + "#" + node.querySelectorAll(".split-note").length;
+  }
+
+  function tween(node, text, pct, count) {
+    var from = [Number(node.getAttribute("data-pct")), Number(node.getAttribute("data-count"))];
+    node.setAttribute("data-pct", String(pct));
+    node.setAttribute("data-count", String(count));
+    if (reducedMotion && reducedMotion.matches || (from[0] === pct && from[1] === count)) {
+      node.textContent = text;
+      return;
+    }
+    var start = performance.now();
+    node.classList.add("changed");
+    (function step(now) {
+      var t = Math.min(1, (now - start) / 450);
+      node.textContent = Math.round(from[0] + (pct - from[0]) * t) + "% (" + Math.round(from[1] + (count - from[1]) * t) + ")";
+      if (t < 1) requestAnimationFrame(step); else { node.textContent = text; node.classList.remove("changed"); }
+    })(start);
+  }
+
+  function pour(old, fresh) {
+    var cells = old.querySelectorAll("[data-cell]");
+    fresh.querySelectorAll("[data-cell]").forEach(function (cell, i) {
+      var target = cells[i];
+      if (!cell.classList.contains("bar")) { target.textContent = cell.textContent; return; }
+      target.querySelector(".bar-fill").style.width = cell.querySelector(".bar-fill").style.width;
+      var value = cell.querySelector(".bar-value");
+      tween(target.querySelector(".bar-value"), value.textContent, Number(value.getAttribute("data-pct")),
+        Number(value.getAttribute("data-count")));
+    });
+  }
+
+  function renderResults(container, poll, results) {
+    if (!results) { container.textContent = ""; return false; }
+    var fresh = build(poll, results);
+    var old = container.firstElementChild;
+    if (old && container.getAttribute("data-poll") === poll.id + ":" + poll.round && shape(old) === shape(fresh)) {
+      pour(old, fresh);
+      return false;
+    }
+    container.textContent = "";
+    container.setAttribute("data-poll", poll.id + ":" + poll.round);
+    container.appendChild(fresh);
+    return true; // rebuilt: a screen that fits its content to the viewport measures again
+  }
+
+  function clock(seconds) {
+    seconds = Math.max(0, Math.ceil(seconds));
+    return Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+  }
+
+  function countdown(poll, offset) {
+    // Seconds left on the poll's countdown by the server's clock (offset: server minus local), or null.
+    if (!poll || poll.state !== "open" || !poll.closes_at) return null;
+    return poll.closes_at - (Date.now() / 1000 + offset);
+  }
+
+  window.Live = { el: el, connect: connect, renderResults: renderResults, label: label, LABELS: LABELS, icon: icon,
+    plural: plural, clock: clock, countdown: countdown, sockets: {} };
 })();

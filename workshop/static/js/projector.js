@@ -1,53 +1,199 @@
-/* Projector: the prompt, the live count, results (overall and by stance) once revealed. */
+/* Projector: the prompt, votes against people in the room, the countdown, results (overall and by stance).
+   A projector cannot scroll: after every rebuild the stage is fitted to the viewport (shrink within a floor,
+   then page through the stance groups, then show fewer questions); nothing is ever cut. */
 (function () {
   "use strict";
   var app = document.getElementById("app");
   var el = Live.el;
-  var pollBox = document.getElementById("poll");
-  var countBox = document.getElementById("count");
-  var resultsBox = document.getElementById("results");
-  var segmentBox = document.getElementById("segment");
+  var $ = function (id) { return document.getElementById(id); };
+  var stage = document.querySelector(".stage");
   var current = null;
+  var phones = 0;
+  var offset = 0; // server clock minus ours, in seconds (from each payload's `at`)
+  // Grow into an empty screen, shrink for a long one; the floor keeps 48 px type at 32 px or more.
+  var SCALES = [1.5, 1.35, 1.25, 1.15, 1.08, 1, 0.92, 0.84, 0.76, 0.68];
+  var PAGE_MS = 8000;
+  var paging = null;
   var socket = Live.connect("/live", { code: app.dataset.code, role: "projector" });
 
-  function renderCount() {
-    countBox.textContent = current ? current.total + (current.total === 1 ? " vote" : " votes") : "";
+  function mode() {
+    var highlighted = document.querySelector("#q-now .q-now-text");
+    if (!current) return highlighted ? "question" : "lobby";
+    if (current.results_visible && current.results) return "results";
+    if (current.state === "open") return "voting";
+    return highlighted ? "question" : "closed";
+  }
+
+  function clockFrom(payload) {
+    if (payload && typeof payload.at === "number") offset = payload.at - Date.now() / 1000;
+  }
+
+  function renderPoll() {
+    var box = $("poll");
+    box.textContent = "";
+    if (!current) {
+      box.appendChild(el("p", { className: "waiting", text: "Waiting for the first poll…" }));
+      return;
+    }
+    box.appendChild(el("h2", { className: "prompt", text: current.prompt }));
+    if (current.kind === "verdict") return;
+    var list = el("ol", { className: "items" });
+    current.options.forEach(function (o, i) {
+      list.appendChild(el("li", {}, current.kind === "choice" ? Live.icon(String(i)) : null, el("span", { text: o })));
+    });
+    box.appendChild(list);
+  }
+
+  function renderStatus() {
+    var text = !current ? "" : current.state === "open" ? "Vote now" : "Voting closed";
+    $("poll-status").textContent = text;
+  }
+
+  function renderAlive() {
+    var total = current ? current.total || 0 : 0;
+    $("count").textContent = current ? Live.plural(total, "vote") : "";
+    $("alive-room").textContent = phones ? "from " + Live.plural(phones, "phone") + " in the room" : "Scan the code to vote";
+    $("alive-fill").style.width = phones ? Math.min(100, Math.round((100 * total) / phones)) + "%" : "0";
+    $("alive").hidden = !current || mode() === "results";
+    $("alive").classList.remove("bump");
+    void $("alive").offsetWidth; // restart the bump animation (off under prefers-reduced-motion)
+    $("alive").classList.add("bump");
+  }
+
+  function renderPeople() {
+    $("people-count").textContent = String(phones);
+    $("people-word").textContent = phones === 1 ? "phone in the room" : "phones in the room";
+  }
+
+  function tickTimer() {
+    var left = Live.countdown(current, offset);
+    var timer = $("timer");
+    timer.hidden = left === null;
+    if (left === null) return;
+    timer.textContent = left > 0 ? Live.clock(left) + " left" : "Time is up";
+    timer.classList.toggle("ending", left <= 10);
   }
 
   function render() {
-    app.setAttribute("data-poll", current ? current.state : "none"); // CSS gives a highlighted question the stage
-    pollBox.textContent = "";
-    if (!current) {
-      pollBox.appendChild(el("p", { className: "waiting", text: "Waiting for the first poll…" }));
-    } else {
-      pollBox.appendChild(el("p", { className: "poll-state", text: current.state === "open" ? "Vote now" : "Voting closed" }));
-      pollBox.appendChild(el("h2", { className: "prompt", text: current.prompt }));
-      if (current.kind !== "verdict") {
-        var list = el("ol", { className: "items" });
-        current.options.forEach(function (o) { list.appendChild(el("li", { text: o })); });
-        pollBox.appendChild(list);
-      }
+    app.setAttribute("data-mode", mode());
+    renderStatus();
+    renderPoll();
+    renderAlive();
+    Live.renderResults($("results"), current || {}, mode() === "results" ? current.results : null);
+    tickTimer();
+    fit();
+  }
+
+  // --- fitting the stage to the viewport ---------------------------------------------------
+
+  function overflows() {
+    // scrollWidth also catches text running past its cell (nowrap), which no element's box shows.
+    if (stage.scrollHeight > stage.clientHeight + 2 || stage.scrollWidth > stage.clientWidth + 2) return true;
+    var grid = stage.querySelector(".results-grid");
+    return !!grid && grid.getBoundingClientRect().right > stage.getBoundingClientRect().right + 2;
+  }
+
+  function fit() {
+    stopPaging();
+    showAll(".split > .stance");
+    showAll("#q-top > li");
+    // Full size (48 px at 1080p) paging through the stance groups beats everything at once in small type.
+    if (tryScales(SCALES.filter(function (x) { return x >= 1; })) || pageStances()) return;
+    if (tryScales(SCALES.filter(function (x) { return x < 1; })) || pageStances()) return;
+    hideTrailing("#q-top > li");
+  }
+
+  function tryScales(scales) {
+    for (var i = 0; i < scales.length; i++) {
+      app.style.setProperty("--fit", String(scales[i]));
+      if (!overflows()) return true;
     }
-    renderCount();
-    Live.renderResults(resultsBox, current || {}, current && current.results_visible ? current.results : null);
+    return false;
   }
 
-  function renderSegment(segment) {
-    segmentBox.textContent = segment ? "Now: " + segment.title : "";
+  function showAll(selector) {
+    document.querySelectorAll(selector).forEach(function (n) { n.hidden = false; });
   }
 
-  socket.on("state", function (state) { current = state.poll; renderSegment(state.segment); render(); });
-  socket.on("poll_state", function (poll) { current = poll; render(); });
-  socket.on("segment", renderSegment);
+  function hideTrailing(selector) {
+    var items = Array.prototype.slice.call(document.querySelectorAll(selector));
+    while (items.length > 1 && overflows()) items.pop().hidden = true;
+  }
+
+  function pageStances() {
+    stopPaging();
+    var groups = Array.prototype.slice.call(document.querySelectorAll(".split > .stance"));
+    for (var size = groups.length - 1; size >= 1; size--) {
+      if (fitsPages(groups, size)) { startPaging(groups, size); return true; }
+    }
+    return false;
+  }
+
+  function fitsPages(groups, size) {
+    for (var start = 0; start < groups.length; start += size) {
+      showPage(groups, size, start);
+      if (overflows()) return false;
+    }
+    return true;
+  }
+
+  function showPage(groups, size, start) {
+    groups.forEach(function (g, i) { g.hidden = i < start || i >= start + size; });
+    var pages = Math.ceil(groups.length / size);
+    var note = $("results-page");
+    note.hidden = false;
+    var what = current && current.kind === "classic" ? "By stance, each group's top verdict" : "By stance";
+    note.textContent = what + ": page " + (Math.floor(start / size) + 1) + " of " + pages + " (turns every " +
+      PAGE_MS / 1000 + " s)";
+  }
+
+  function startPaging(groups, size) {
+    var start = 0;
+    showPage(groups, size, start);
+    paging = setInterval(function () {
+      start = start + size >= groups.length ? 0 : start + size;
+      showPage(groups, size, start);
+    }, PAGE_MS);
+  }
+
+  function stopPaging() {
+    if (paging) clearInterval(paging);
+    paging = null;
+    $("results-page").hidden = true;
+  }
+
+  // --- socket -----------------------------------------------------------------------------
+
+  socket.on("state", function (state) {
+    current = state.poll;
+    clockFrom(current);
+    phones = state.room ? state.room.phones : phones;
+    $("segment").textContent = state.segment ? "Now: " + state.segment.title : "";
+    renderPeople();
+    render();
+  });
+  socket.on("poll_state", function (poll) { current = poll; clockFrom(poll); render(); });
+  socket.on("segment", function (segment) { $("segment").textContent = segment ? "Now: " + segment.title : ""; });
+  socket.on("room", function (message) {
+    phones = message.phones;
+    renderPeople();
+    if (current) renderAlive();
+  });
   socket.on("poll_tally", function (tally) {
     if (!current || tally.id !== current.id || tally.round !== current.round || tally.at < current.at) return;
     current.at = tally.at;
+    var wasResults = mode() === "results";
     current.total = tally.total;
     current.results_visible = tally.results_visible;
-    if (tally.results) {
-      current.results = tally.results;
-      Live.renderResults(resultsBox, current, current.results);
-    }
-    renderCount();
+    if (tally.results) current.results = tally.results;
+    if (wasResults !== (mode() === "results")) return render();
+    renderAlive();
+    if (mode() === "results" && Live.renderResults($("results"), current, current.results)) fit();
   });
+  setInterval(tickTimer, 250);
+  window.addEventListener("resize", fit);
+  // The question wall renders into the same stage: fit again when it changes what the stage shows.
+  new MutationObserver(function () {
+    if (app.getAttribute("data-mode") !== mode()) render(); else if (mode() === "question" || mode() === "lobby") fit();
+  }).observe($("q-projector") || stage, { childList: true, subtree: true });
 })();
