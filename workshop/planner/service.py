@@ -27,7 +27,7 @@ __all__ = ["DEFAULT_STANCES", "new_join_code"]
 log = logging.getLogger("workshop.planner")
 
 DETAIL_FIELDS = ("title", "slug", "description", "venue", "timezone", "capacity", "stances",
-                 "allow_names", "require_ticket")
+                 "allow_names", "require_ticket", "join_code_rotates", "participant_cap")
 LOCAL_TIMES = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
 
 
@@ -110,12 +110,14 @@ def create_workshop(data: dict, facilitator) -> Workshop:
 
 def update_workshop(workshop: Workshop, data: dict) -> Workshop:
     """Save edited details; live screens pick up moderation and name settings at once."""
+    from ..live.service import joining_changed
     from ..questions.service import settings_changed
 
     apply_details(workshop, data)
     db.session.commit()
     log.info("workshop updated id=%s", workshop.id)
     settings_changed(workshop)
+    joining_changed(workshop)  # cap or key rotation may have changed
     return workshop
 
 
