@@ -89,8 +89,8 @@ def walk(browser, server, facilitator_state, playwright):
 def _visitor_pages(page, server, walk):
     _goto(page, "/", "home", walk)
     _goto(page, "/login", "login", walk)
-    _goto(page, f"/w/{server.slug}", "workshop", walk)
     _goto(page, "/privacy", "privacy", walk)
+    _goto(page, f"/w/{server.slug}", "workshop", walk)
     page.get_by_role("button", name="Register").click()
     expect(page.get_by_role("alert")).to_be_visible()
     walk.check(page, "registration-errors", dom=True)

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.checks import axe_violations, contrast_report, vnu_errors
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.screens import CORPORATE, control_action, open_control, open_poll
+from tests.e2e.screens import CORPORATE, card_button, control_action, open_control, open_poll
 
 PHONE_SIZE = {"width": 390, "height": 844}
 BLOG = "A chief executive's blog answering campaigners' challenging comments in public."
@@ -244,3 +244,18 @@ def test_privacy_page_favicon_and_focus_ring(server, new_page):
     ring = page.evaluate("() => { const s = getComputedStyle(document.activeElement);"
                          " return [s.outlineColor, s.outlineWidth, s.boxShadow]; }")
     assert ring[0] == "rgb(11, 12, 12)" and ring[1] == "3px" and "rgb(255, 221, 0)" in ring[2], ring
+
+
+def test_phone_counts_down_with_the_room(server, phone_page, facilitator_page):
+    control = open_control(facilitator_page, server.slug)
+    phone = _phone(phone_page, server)
+    if card_button(control, REPLYING, "Close").count():
+        control_action(control, REPLYING, "Close")
+    open_poll(control, REPLYING)
+    expect(phone.locator("#poll .prompt")).to_have_text(REPLYING)
+    control.get_by_label("Countdown step in seconds").fill("45")
+    control.locator("#now-timer-button").click()
+    expect(phone.get_by_role("timer")).to_have_text(re.compile(r"^(4[0-5]|3\d) s left to vote$"))
+    assert _low_contrast(phone) == []
+    control_action(control, REPLYING, "Close")
+    expect(phone.get_by_role("timer")).to_be_hidden()
