@@ -111,20 +111,22 @@ class GuardedPacket(packet.Packet):
 
 
 class Budget:
-    """One socket's token buckets (event -> (tokens, last refill)) and its recent refusals."""
+    """The token buckets (event -> (tokens, last refill)) and recent refusals of one phone or socket."""
 
-    __slots__ = ("buckets", "refusals", "window", "closed")
+    __slots__ = ("buckets", "refusals", "window", "banned_until", "used")
 
     def __init__(self):
         self.buckets: dict[str, tuple[float, float]] = {}
-        self.refusals, self.window, self.closed = 0, 0.0, False
+        self.refusals, self.window, self.banned_until, self.used = 0, 0.0, 0.0, 0.0
 
 
 class GuardedNamespace(Namespace):
     """A namespace whose client events are refused when unknown, and limited per socket.
 
-    ``budgets`` maps an event to (events per second, burst); others get ``default_budget``.
-    More than ``max_refusals`` refusals within ``refusal_window`` seconds disconnect the socket.
+    ``budgets`` maps an event to (events per second, burst); others get ``default_budget``. More than
+    ``max_refusals`` refusals within ``refusal_window`` seconds disconnect the socket and, for that long,
+    any other socket of the same phone at its first refusal. A phone's budget is kept by participant (the
+    subclass's ``clients[sid].participant_id``), so reconnecting does not refill it; other sockets by sid.
     The limits follow the app's RATELIMIT_ENABLED (tests turn them off); unknown events are always refused.
     """
 
@@ -134,10 +136,11 @@ class GuardedNamespace(Namespace):
     default_budget: tuple[float, float] = (5.0, 40.0)
     max_refusals = 20
     refusal_window = 10.0
+    max_budgets = 20_000  # idle phones' budgets are swept beyond this
 
     def __init__(self, namespace=None):
         super().__init__(namespace)
-        self._sockets: dict[str, Budget] = {}
+        self._budgets: dict[str, Budget] = {}
         self._lock = threading.Lock()
 
     def trigger_event(self, event, *args):
@@ -145,9 +148,11 @@ class GuardedNamespace(Namespace):
         sid = args[0] if args else None
         if event == "connect" and len(args) > 1 and args[1] is self.server.get_environ(sid, self.namespace):
             return super().trigger_event(event, *args)
-        if event == "disconnect" and not self.server.manager.is_connected(sid, self.namespace):
-            self._sockets.pop(sid, None)  # the server's disconnect (pending: no longer "connected")
-            return super().trigger_event(event, *args)
+        if not self.server.manager.is_connected(sid, self.namespace):
+            if event == "disconnect":  # the server's own (a disconnecting socket no longer counts as connected)
+                self._forget(sid)
+                return super().trigger_event(event, *args)
+            return {"ok": False, "error": "Not connected."}  # queued before a disconnect: nothing to keep for it
         refused = self._admit(event, sid)
         return refused if refused is not None else super().trigger_event(event, *args)
 
@@ -168,11 +173,36 @@ class GuardedNamespace(Namespace):
         app = environ.get("flask.app")
         return app is None or app.config.get("RATELIMIT_ENABLED", True) is not False
 
+    def _key(self, sid) -> str:
+        client = getattr(self, "clients", {}).get(sid)
+        participant = getattr(client, "participant_id", None)
+        return f"p{participant}" if participant else sid
+
+    def _budget(self, sid, now: float) -> Budget:
+        # Called with the lock held.
+        budget = self._budgets.get(key := self._key(sid))
+        if budget is None:
+            if len(self._budgets) >= self.max_budgets:
+                self._sweep(now)
+            budget = self._budgets[key] = Budget()
+        budget.used = now
+        return budget
+
+    def _sweep(self, now: float) -> None:
+        idle = now - 60
+        for key in [k for k, b in self._budgets.items() if b.used < idle and b.banned_until < now]:
+            del self._budgets[key]
+
+    def _forget(self, sid) -> None:
+        # A socket's own budget goes with it; a phone's stays (swept when idle), so reconnecting refills nothing.
+        with self._lock:
+            self._budgets.pop(sid, None)
+
     def _take(self, sid, event: str) -> bool:
         rate, burst = self.budgets.get(event, self.default_budget)
         now = time.monotonic()
         with self._lock:
-            budget = self._sockets.setdefault(sid, Budget())
+            budget = self._budget(sid, now)
             tokens, last = budget.buckets.get(event, (burst, now))
             tokens = min(burst, tokens + (now - last) * rate)
             allowed = tokens >= 1
@@ -180,21 +210,25 @@ class GuardedNamespace(Namespace):
         return allowed
 
     def _refuse(self, sid, message: str, event) -> dict:
-        if self._limits_on(sid) and self._strike(sid):
-            log.warning("socket disconnected for flooding namespace=%s sid=%s event=%r", self.namespace, sid,
-                        event if isinstance(event, str) else type(event).__name__)
+        if self._limits_on(sid) and (first := self._strike(sid)) is not None:
+            if first:
+                log.warning("socket disconnected for flooding namespace=%s sid=%s event=%r", self.namespace, sid,
+                            event if isinstance(event, str) else type(event).__name__)
             self.disconnect(sid)
         return {"ok": False, "error": message}
 
-    def _strike(self, sid) -> bool:
-        # True once: the refusal that takes this socket past the limit.
+    def _strike(self, sid) -> bool | None:
+        # None: keep the socket. True: it just went past the limit (log it). False: a socket of a phone that
+        # already did, within the window (disconnected again at its first refusal, not logged again).
         now = time.monotonic()
         with self._lock:
-            budget = self._sockets.setdefault(sid, Budget())
+            budget = self._budget(sid, now)
+            if budget.banned_until > now:
+                return False
             if now - budget.window > self.refusal_window:
                 budget.refusals, budget.window = 0, now
             budget.refusals += 1
-            if budget.closed or budget.refusals <= self.max_refusals:
-                return False
-            budget.closed = True
+            if budget.refusals <= self.max_refusals:
+                return None
+            budget.banned_until, budget.refusals = now + self.refusal_window, 0
         return True

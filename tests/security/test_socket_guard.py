@@ -39,7 +39,9 @@ def _raw(sc, text: str, namespace: str):
 def test_a_state_flood_is_refused_then_disconnected_while_other_phones_vote(
         limited, world, socket_client, make_participant, namespace, caplog):
     live.open_poll(world.poll)
-    flooder = _phone(socket_client, world.b, make_participant(world.b), namespace)
+    flooding_phone = make_participant(world.b)
+    flooder_id = flooding_phone.id
+    flooder = _phone(socket_client, world.b, flooding_phone, namespace)
     voter = _phone(socket_client, world.b, world.participant)
     acks = []
     with caplog.at_level(logging.WARNING, logger="workshop.sockets"):
@@ -57,6 +59,13 @@ def test_a_state_flood_is_refused_then_disconnected_while_other_phones_vote(
     assert len(acks) < 3 + GuardedNamespace.max_refusals + 5  # cut off after a few dozen, not 1,000
     assert len([r for r in caplog.records if "disconnected for flooding" in r.getMessage()]) == 1  # logged once
     assert voter.emit("vote", {"poll_id": world.poll.id, "choice": "avoid"}, namespace="/live", callback=True)["ok"]
+    budgets = socketio.server.namespace_handlers[namespace]._budgets
+    assert set(budgets) <= {f"p{world.participant.id}", f"p{flooder_id}"}  # by phone, not by socket
+
+    again = _phone(socket_client, world.b, flooding_phone, namespace)  # reconnecting refills nothing
+    assert again.emit("state", {}, namespace=namespace, callback=True) == {"ok": False, "error": TOO_MANY}
+    assert not again.is_connected(namespace)  # cut off at the first refusal while the ban lasts
+    assert len([r for r in caplog.records if "disconnected for flooding" in r.getMessage()]) == 1
 
 
 @pytest.mark.parametrize("namespace,event,payload", [
