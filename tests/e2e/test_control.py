@@ -53,6 +53,16 @@ def panel_target(page: Page, button: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
+FOCUS_CONTRAST_JS = """(el) => {
+  const rgb = (s) => s.match(/[\\d.]+/g).map(Number);
+  const lum = (c) => c.slice(0, 3).map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); })
+    .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const ring = lum(rgb(getComputedStyle(el).outlineColor));
+  const panel = lum(rgb(getComputedStyle(document.getElementById("now")).backgroundColor));
+  return Math.round(100 * (Math.max(ring, panel) + 0.05) / (Math.min(ring, panel) + 0.05)) / 100;
+}"""
+
+
 def card(page: Page, number: int):
     """The card of poll `number` (1-based, running order)."""
     return page.locator("#polls > li").nth(number - 1)
@@ -109,6 +119,8 @@ def test_now_panel_primary_actions_fit_without_scrolling(server, new_page, facil
     expect(page.locator(".skip-link")).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.locator("#now-open")).to_be_focused()
+    ratio = page.locator("#now-open").evaluate(FOCUS_CONTRAST_JS)
+    assert ratio >= 3, f"the focus ring is {ratio}:1 against the panel"
     # "Start" never breaks mid-word: each agenda button's text is one line.
     lines = page.locator("#agenda button").evaluate_all("""(buttons) => buttons.map((b) => {
       const r = document.createRange(); r.selectNodeContents(b);

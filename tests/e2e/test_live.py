@@ -46,7 +46,7 @@ def test_phones_vote_projector_counts_reveal_splits_by_stance(server, facilitato
     expect(results).to_contain_text("2 groups hidden so no one's vote can be worked out")
     screenshot(projector, "projector-results")
     poll_card(control, STAFF).scroll_into_view_if_needed()
-    screenshot(control, "control")
+    screenshot(control, "control-results")  # "control" is test_control.py's (1440x900)
     expect(phones[0].locator("#results")).to_contain_text("Results · 6 votes")
 
     # A phone that reloads finds its vote again.

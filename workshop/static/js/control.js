@@ -16,6 +16,7 @@
   var offset = 0; // server clock minus ours, in seconds (from each payload's `at`)
   var focusId = null; // the poll that changed last: what the panel shows when none is open
   var runOrder = []; // ids of polls in the order they were opened (the server's "current" is the latest)
+  var unfolded = {}; // poll id -> true: the facilitator opened that poll's folded results
   var status = document.getElementById("control-status");
   var socket = Live.connect("/live", { code: app.dataset.code, role: "control" });
   var KINDS = { verdict: "Verdict", classic: "Classic", choice: "Multiple choice" };
@@ -285,6 +286,19 @@
     return box;
   }
 
+  function showResults(box, poll, isNow) {
+    // The current poll's results in full; the others folded (a list of eight split results is screens long).
+    if (isNow) return Live.renderResults(box, poll, poll.results);
+    var inner = el("div");
+    var fold = el("details", { className: "poll-results" },
+      el("summary", { "data-key": poll.id + ":results", text: "Results of poll " + number(poll) + " · " +
+        plural(poll.results.total, "vote", "votes") }), inner);
+    fold.open = !!unfolded[poll.id];
+    fold.addEventListener("toggle", function () { unfolded[poll.id] = fold.open; });
+    Live.renderResults(inner, poll, poll.results);
+    box.appendChild(fold);
+  }
+
   function renderPollList(list) {
     var now = current();
     list.textContent = "";
@@ -299,7 +313,7 @@
         id: "poll-card-" + poll.id, "data-poll-id": String(poll.id) },
         head, el("p", { className: "count", text: plural(poll.total || 0, "vote", "votes") }), pollButtons(poll), results);
       if (poll === now) item.setAttribute("aria-current", "true");
-      if (poll.state !== "draft" && poll.results) Live.renderResults(results, poll, poll.results);
+      if (poll.state !== "draft" && poll.results) showResults(results, poll, poll === now);
       list.appendChild(item);
     });
   }
