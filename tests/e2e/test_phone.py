@@ -192,8 +192,14 @@ def test_without_javascript_the_server_asks_first(server, browser):
         context.close()
 
 
-def test_planner_delete_asks_first(server, facilitator_page):
+def test_planner_sets_the_meanings_and_delete_asks_first(server, facilitator_page, screenshot):
     page = facilitator_page
+    page.goto(f"/planner/{server.slug}")
+    expect(page.get_by_label("Snog means")).to_have_value("work together now and then")  # the demo's, from the announcement
+    expect(page.get_by_label("Marry means")).to_have_value("merge")
+    expect(page.get_by_label("Avoid means")).to_have_value("keep apart")
+    page.get_by_role("group", name="What Snog, Marry and Avoid mean here").scroll_into_view_if_needed()
+    screenshot(page, "planner-meanings", full_page=False)
     page.goto(f"/planner/{server.slug}/polls")
     polls = page.locator("ol.polls > li")
     before = polls.count()
@@ -214,7 +220,7 @@ def test_planner_delete_asks_first(server, facilitator_page):
     expect(segments).to_have_count(before)
 
 
-def test_failed_registration_focuses_the_error_summary_and_links_the_privacy_notice(server, new_page):
+def test_failed_registration_focuses_the_error_summary_and_links_the_privacy_notice(server, new_page, screenshot):
     page = new_page(viewport=PHONE_SIZE)
     page.goto(f"/w/{server.slug}")
     consent = page.get_by_label("I agree to the privacy notice")
@@ -223,15 +229,17 @@ def test_failed_registration_focuses_the_error_summary_and_links_the_privacy_not
     summary = page.get_by_role("alert")
     expect(summary).to_be_focused()
     expect(summary).to_be_in_viewport()
+    screenshot(page, "registration-error-focus", full_page=False)
     page.get_by_role("link", name="Read the privacy notice").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Privacy notice")
 
 
-def test_privacy_page_favicon_and_focus_ring(server, new_page):
-    page = new_page(bypass_csp=True)
+def test_privacy_page_favicon_and_focus_ring(server, new_page, screenshot):
+    page = new_page(bypass_csp=True, viewport=PHONE_SIZE)
     response = page.goto("/privacy")
     assert response.ok
     assert axe_violations(page) == []
+    screenshot(page, "privacy")
     (ARTIFACTS / "html").mkdir(parents=True, exist_ok=True)
     html = ARTIFACTS / "html" / "privacy.html"
     html.write_text(response.text())
