@@ -11,7 +11,7 @@ import requests
 import socketio
 from playwright.sync_api import Page, expect
 
-from tests.e2e.checks import horizontal_overflow
+from tests.e2e.checks import horizontal_overflow, zoom_text
 from tests.e2e.screens import card_button, open_control
 
 PHONE_SIZE = {"width": 390, "height": 844}
@@ -304,3 +304,16 @@ def test_countdown_runs_and_the_server_closes_the_poll_at_zero(server, new_page,
         expect(card(page, number).locator(".count")).to_have_text("1 vote")
     finally:
         voter.close()
+
+
+def test_control_reflows_at_320px_and_200_percent_text(server, new_page, facilitator_state):
+    page = control_at(new_page, facilitator_state, {"width": 320, "height": 640})
+    expect(page.locator("#polls > li")).to_have_count(8)
+    zoom_text(page, 200)
+    page.wait_for_timeout(300)
+    assert horizontal_overflow(page) == 0
+    clipped = page.locator("#now button").evaluate_all(
+        "(buttons) => buttons.filter((b) => b.offsetParent && b.scrollWidth > b.clientWidth + 1).map((b) => b.id)")
+    assert clipped == []
+    # Taller than half the window at this size: the panel scrolls with the page instead of hiding it.
+    assert page.locator("#now").evaluate("(el) => getComputedStyle(el).position") == "static"

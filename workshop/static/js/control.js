@@ -413,9 +413,14 @@
   // --- layout: the pinned panel never hides what has focus; the projector preview ----------------
 
   function pinned() {
-    // Scrolling to a focused element keeps it clear of the pinned panel (WCAG 2.4.11).
-    var h = $("now").getBoundingClientRect().height;
-    document.documentElement.style.scrollPaddingTop = Math.ceil(h + 8) + "px";
+    // Scrolling to a focused element keeps it clear of the pinned panel (WCAG 2.4.11). A panel taller than
+    // half the window (a phone on its side, text at 200%) stops being pinned: it would hide the page.
+    var now = $("now");
+    now.classList.remove("unpinned");
+    var h = now.getBoundingClientRect().height;
+    var pin = h <= window.innerHeight / 2;
+    now.classList.toggle("unpinned", !pin);
+    document.documentElement.style.scrollPaddingTop = pin ? Math.ceil(h + 8) + "px" : "";
   }
 
   function preview() {
@@ -431,8 +436,9 @@
       new ResizeObserver(scale).observe(box);
       new ResizeObserver(pinned).observe($("now"));
     } else {
-      window.addEventListener("resize", function () { scale(); pinned(); });
+      window.addEventListener("resize", scale);
     }
+    window.addEventListener("resize", pinned); // the window's height decides too, not only the panel's
     scale();
     pinned();
   }
