@@ -173,7 +173,7 @@ def test_rehearsal(server, new_page, join_phone, screenshot):
         vote_classic(phone, classic_answer(i))
     expect(projector.locator("#count")).to_have_text("20 votes")
     control_action(control, CLASSIC, "Reveal")
-    overall = projector.locator("#results > .bars .classic-item")
+    overall = projector.locator("#results .overall .classic-item")
     expect(overall.nth(0).locator(".bar-value")).to_have_text(["30% (6)", "35% (7)", "35% (7)"])
     expect(overall.nth(1).locator(".bar-value")).to_have_text(["70% (14)", "30% (6)", "0% (0)"])
     expect(overall.nth(2).locator(".bar-value")).to_have_text(["0% (0)", "35% (7)", "65% (13)"])

@@ -89,9 +89,10 @@
   }
 
   function hiddenNote(hidden, results) {
-    return el("p", { className: "muted split-note",
-      text: hidden + " group" + (hidden > 1 ? "s" : "") + " hidden so no one's vote can be worked out (groups under " +
-        results.min_group + " votes, and the next smallest while those add up to fewer)." });
+    return el("p", { className: "muted split-note" },
+      document.createTextNode(hidden + " group" + (hidden > 1 ? "s" : "") + " hidden so no one's vote can be worked out"),
+      el("span", { className: "split-note-detail", text: " (groups under " + results.min_group +
+        " votes, and the next smallest while those add up to fewer)" }), document.createTextNode("."));
   }
 
   function build(poll, results) {

@@ -14,6 +14,7 @@
   var SCALES = [1.5, 1.35, 1.25, 1.15, 1.08, 1, 0.92, 0.84, 0.76, 0.68];
   var PAGE_MS = 8000;
   var paging = null;
+  var meanings = JSON.parse(app.dataset.meanings || "{}");
   var socket = Live.connect("/live", { code: app.dataset.code, role: "projector" });
 
   function mode() {
@@ -36,12 +37,22 @@
       return;
     }
     box.appendChild(el("h2", { className: "prompt", text: current.prompt }));
-    if (current.kind === "verdict") return;
+    if (current.kind === "verdict") return box.appendChild(verdictKey());
     var list = el("ol", { className: "items" });
     current.options.forEach(function (o, i) {
       list.appendChild(el("li", {}, current.kind === "choice" ? Live.icon(String(i)) : null, el("span", { text: o })));
     });
     box.appendChild(list);
+  }
+
+  function verdictKey() {
+    // What each answer means in this workshop (set in the planner), with its mark: the room's legend.
+    var list = el("ul", { className: "items verdicts" });
+    ["snog", "marry", "avoid"].forEach(function (v) {
+      list.appendChild(el("li", { className: "answer-" + v }, Live.icon(v), el("strong", { text: Live.LABELS[v] }),
+        meanings[v] ? el("span", { className: "meaning", text: meanings[v] }) : null));
+    });
+    return list;
   }
 
   function renderStatus() {
@@ -126,6 +137,8 @@
     for (var size = groups.length - 1; size >= 1; size--) {
       if (fitsPages(groups, size)) { startPaging(groups, size); return true; }
     }
+    stopPaging(); // nothing fitted: everything back on show for the next attempt
+    showAll(".split > .stance");
     return false;
   }
 
