@@ -205,7 +205,8 @@
     var next = nextDraft();
     $("now-meta").textContent = now
       ? "Poll " + number(now) + " of " + polls.length + " · " + (KINDS[now.kind] || now.kind) + " · " + now.state +
-        (now.round > 1 ? " (run " + now.round + ")" : "") + (now.revealed ? " · results shown" : "")
+        (now.round > 1 ? " (run " + now.round + ")" : "") + (now.revealed ? " · results shown" : "") +
+        (now.state !== "open" && now.timer_seconds ? " · " + now.timer_seconds + " s countdown when opened" : "")
       : "No polls yet: add them in the planner.";
     $("now-prompt").textContent = now ? now.prompt : "";
     $("now-votes").textContent = plural(now ? now.total || 0 : 0, "vote", "votes");
@@ -308,6 +309,7 @@
         (poll.revealed ? " · results shown" : "");
       var head = el("p", { className: "poll-head" }, el("span", { className: "tag state-" + poll.state, text: tag }));
       if (poll === now) head.appendChild(el("span", { className: "tag now-tag", text: "Now" }));
+      if (poll.timer_seconds) head.appendChild(el("span", { className: "tag", text: poll.timer_seconds + " s countdown" }));
       head.appendChild(el("strong", { className: "poll-prompt", text: poll.prompt }));
       var item = el("li", { className: "card poll-" + poll.state + (poll === now ? " is-now" : ""),
         id: "poll-card-" + poll.id, "data-poll-id": String(poll.id) },
