@@ -4,6 +4,7 @@ room and the poll countdown the server ends."""
 
 import json
 import re
+import shutil
 import time
 
 import pytest
@@ -11,12 +12,15 @@ import requests
 import socketio
 from playwright.sync_api import Page, expect
 
-from tests.e2e.checks import horizontal_overflow, zoom_text
+from tests.conftest import need
+from tests.e2e.checks import axe_violations, horizontal_overflow, vnu_errors, zoom_text
+from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.screens import card_button, open_control
 
 PHONE_SIZE = {"width": 390, "height": 844}
 DESKTOP_SIZE = {"width": 1440, "height": 900}
 PRIMARY = ("#now-open", "#now-reveal", "#now-close", "#now-next")
+HTML_DIR = ARTIFACTS / "html"
 ANSWERS = {"verdict": "snog", "classic": ["snog", "marry", "avoid"], "choice": "0"}
 
 
@@ -321,3 +325,48 @@ def test_control_reflows_at_320px_and_200_percent_text(server, new_page, facilit
     assert clipped == []
     # Taller than half the window at this size: the panel scrolls with the page instead of hiding it.
     assert page.locator("#now").evaluate("(el) => getComputedStyle(el).position") == "static"
+
+
+def test_control_states_pass_axe_and_the_nu_validator(server, new_page, facilitator_state):
+    need(shutil.which("java") is not None, "Java is needed for the Nu HTML Checker (apt-get install default-jre)")
+    page = new_page(viewport=DESKTOP_SIZE, storage_state=facilitator_state, bypass_csp=True)  # axe is injected
+    response = page.goto(f"/planner/{server.slug}/control")
+    expect(page.locator("#conn")).to_have_text("Live")
+    HTML_DIR.mkdir(parents=True, exist_ok=True)
+    files, found = [HTML_DIR / "control-now.html"], {}
+    files[0].write_text(response.text())
+
+    def check(name):
+        path = HTML_DIR / f"{name}.dom.html"
+        path.write_text(page.content())
+        files.append(path)
+        found[name] = axe_violations(page)
+
+    number = poll_count(page)
+    prompt = card(page, number).locator(".poll-prompt").inner_text()
+    label = "Re-run" if card_button(page, prompt, "Re-run").count() else "Open"
+    card_button(page, prompt, label).click()
+    expect(card(page, number)).to_have_class(re.compile(r"\bpoll-open\b"))
+    poll_id, kind = poll_of(page, number)
+    voter = Voter(server.url)
+    try:
+        assert voter.vote(poll_id, kind)["ok"]
+        page.locator("#now-timer-button").click()  # an open poll with a countdown, results revealed
+        page.locator("#now-reveal").click()
+        expect(page.locator("#now-timer")).to_be_visible()
+        expect(card(page, number).locator(".mini-results")).to_contain_text("Results · 1 vote")
+        check("control-open-timer")
+        press(page, "?")
+        expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+        check("control-shortcuts")
+        press(page, "Escape")
+        press(page, "x")
+        expect(page.get_by_role("dialog", name=re.compile("^Reset poll"))).to_be_visible()
+        check("control-reset-confirm")
+        press(page, "Escape")
+        press(page, "c")
+        expect(card(page, number)).to_have_class(re.compile(r"\bpoll-closed\b"))
+    finally:
+        voter.close()
+    assert {name: v for name, v in found.items() if v} == {}
+    assert vnu_errors(files) == []
