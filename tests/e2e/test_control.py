@@ -194,6 +194,9 @@ def test_keyboard_shortcuts_alone_run_a_poll(server, new_page, facilitator_state
         press(page, "r")
         expect(meta).to_contain_text("results shown")
         expect(page.locator("#now-reveal")).to_contain_text("Hide")
+        press(page, "o")  # a stray O never moves the room on while a poll is open
+        expect(status).to_contain_text(f"Poll {target} is already open")
+        expect(card(page, target)).to_have_class(re.compile(r"\bpoll-open\b"))
 
         # X asks first; Cancel (Escape or "Keep the votes") keeps them.
         press(page, "x")

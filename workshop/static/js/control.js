@@ -113,10 +113,10 @@
 
   var actions = {
     open: function () {
+      // While a poll is open, O does nothing (a stray O never moves the room on); N closes it and opens the next.
       var open = openPoll();
-      var target = openTarget();
-      if (open && (!target || target === open)) return say("Poll " + number(open) + " is already open.", true);
-      openIt(target);
+      if (open) return say("Poll " + number(open) + " is already open: Next (N) closes it and opens the next one.", true);
+      openIt(openTarget());
     },
     next: function () {
       if (!nextDraft()) return say("There is no further poll in draft.", true);
@@ -213,8 +213,7 @@
     $("room-count").textContent = room === null ? plural(joined, "phone", "phones") + " joined"
       : plural(room, "phone", "phones") + " in the room";
 
-    var blocked = open && (!target || target === open);
-    setButton("now-open", !blocked && !!target, blocked ? "Open: poll " + number(open) + " is already open"
+    setButton("now-open", !open && !!target, open ? "Open: poll " + number(open) + " is already open"
       : target ? "Open " + named(target) : "Open: no poll left in draft");
     var shown = now && now.state !== "draft";
     setButton("now-reveal", shown, shown ? (now.revealed ? "Hide results of " : "Reveal results of ") + named(now)
@@ -411,6 +410,9 @@
   $("now-reset").addEventListener("click", actions.reset);
   $("keys-help").addEventListener("click", showHelp);
   $("timer-step").addEventListener("input", renderNow);
+  $("timer-step").addEventListener("keydown", function (event) {
+    if (event.key === "Enter") { event.preventDefault(); actions.timer(); } // type the seconds, Enter starts it
+  });
 
   // --- layout: the pinned panel never hides what has focus; the projector preview ----------------
 
