@@ -92,6 +92,7 @@ def test_rehearsal(server, new_page, join_phone, screenshot):
     before = figures(host, slug)
     host.goto(f"/planner/{slug}")
     host.get_by_label("Capacity").fill(str(before["registered"] + 2))
+    host.get_by_label("Participant cap").fill("60")  # 20 phones for 2 places: above the automatic cap (capacity + 20 % + 10)
     host.get_by_role("button", name="Save workshop").click()
     expect(host.get_by_role("status")).to_contain_text("Saved.")
 
@@ -217,5 +218,6 @@ def test_rehearsal(server, new_page, join_phone, screenshot):
     # Tidy up for other tests sharing the server: the demo workshop gets its 60 places back.
     control.goto(f"/planner/{slug}")
     control.get_by_label("Capacity").fill("60")
+    control.get_by_label("Participant cap").fill("")
     control.get_by_role("button", name="Save workshop").click()
     expect(control.get_by_role("status")).to_contain_text("Saved.")

@@ -84,6 +84,34 @@ def test_guessing_the_key_stops_at_the_miss_budget(client, app, make_workshop):
     assert api_join(client, workshop, "10.16.0.4", key=right).status_code == 201  # others are unaffected
 
 
+def test_key_misses_are_counted_in_redis_for_every_process(app, make_workshop):
+    import time
+    import uuid
+
+    from tests.conftest import need
+    from workshop.ratelimit import redis_client
+
+    url = "redis://127.0.0.1:6379/9"
+    try:
+        client = redis_client(url)
+        client.ping()
+    except Exception as exc:  # noqa: BLE001 - any connection failure means "no Redis here"
+        need(False, f"Redis at {url} is not reachable: {exc}")
+    app.config.update(RATELIMIT_ENABLED=True, REDIS_URL=url, JOIN_KEY_MISSES=3)
+    workshop = make_workshop(join_code_rotates=True)
+    wrong = next(f"{n:04d}" for n in range(10_000) if not service.key_matches(workshop, f"{n:04d}"))
+    address = f"10.99.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+    if time.time() % 60 > 55:
+        time.sleep(61 - time.time() % 60)  # all misses in one minute's window
+    for _ in range(3):
+        with pytest.raises(service.JoinRefused, match="4-digit key"):
+            service.verify_key(workshop, wrong, address)
+    with pytest.raises(service.JoinRefused, match="Too many wrong keys"):
+        service.verify_key(workshop, service.join_key(workshop), address)
+    assert int(client.get(f"rl:joinkey-miss:{address}:{int(time.time() // 60)}")) == 3
+    assert not any(address in name for name in service._misses)  # nothing counted in this process
+
+
 def test_cap_stops_the_script_at_the_cap(client, socket_client, open_poll):
     workshop, poll = open_poll(participant_cap=5)
     assert stuff(client, socket_client, workshop, poll, "10.16.0.5", 40) == 5
