@@ -293,11 +293,13 @@ def test_projector_text_meets_wcag_aa_contrast(server, new_page, facilitator_pag
     control = open_control(facilitator_page, server.slug)
     open_poll(control, CHOICE)
     vote(phone, CHOICE, "No change")
+    expect(page.locator("#count")).to_have_text("1 vote")
+    voting = contrast_report(page)  # the big join panel, the prompt, its options, votes against phones
     control_action(control, CHOICE, "Reveal")
     expect(page.locator("#results")).to_contain_text("By stance")
-    report = contrast_report(page)
+    report = voting + contrast_report(page)
     texts = " ".join(r["text"] for r in report)
-    for seen in ("Join on your phone", "Vote now", CHOICE, "Results", "No change"):
+    for seen in ("Join on your phone", "Vote now", CHOICE, "1 vote", "in the room", "Results", "No change", "Code"):
         assert seen in texts, f"{seen!r} was not measured"
     failing = [r for r in report if r["ratio"] < r["needed"]]
     control_action(control, CHOICE, "Close")

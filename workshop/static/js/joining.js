@@ -34,7 +34,7 @@
     node.textContent = slash < 0 ? bare : bare.slice(0, slash);
     if (slash < 0) return;
     node.appendChild(document.createElement("wbr"));
-    node.appendChild(document.createTextNode(bare.slice(slash)));
+    node.appendChild(el("span", { className: "nowrap", text: bare.slice(slash) }));
   }
 
   function merge(update) {

@@ -32,8 +32,9 @@
   function renderPoll() {
     var box = $("poll");
     box.textContent = "";
-    if (!current) {
-      box.appendChild(el("p", { className: "waiting", text: "Waiting for the first poll…" }));
+    if (!current) { // the lobby: the workshop's name and how to join, large
+      box.appendChild(el("h2", { className: "prompt lobby-title", text: app.dataset.title }));
+      box.appendChild(el("p", { className: "waiting", text: "Scan the code with your phone camera to join. The first poll opens soon." }));
       return;
     }
     box.appendChild(el("h2", { className: "prompt", text: current.prompt }));
