@@ -1,4 +1,4 @@
-"""Joining defences in Chromium: the projector's rotating key in its QR, the control screen's pause switch."""
+"""Joining defences in Chromium: the projector's rotating key in its QR (and its turn), the control screen's pause switch."""
 
 import re
 
@@ -65,5 +65,12 @@ def test_key_in_qr_pause_and_cap(server, facilitator_page, new_page, phone_page)
     expect(pause).to_have_attribute("aria-pressed", "false")
     late.goto(f"/j/{CODE}")
     expect(late.locator("#join-notice")).to_contain_text("This session is full")
-    phone.reload()  # a phone that joined stays joined
+    # The key turns within a minute: the projector's key, QR and address follow without a reload, and the
+    # phone that joined with the old key stays joined.
+    expect(projector.locator("#join-key")).not_to_have_text(f"{CODE} {key}", timeout=75_000)
+    new_key = projector.locator("#join-key").inner_text().split()[-1]
+    expect(projector.locator("#join-url")).to_have_text(re.compile(rf"/j/{CODE}\?k={new_key}$"))
+    assert decode_qr(projector, "#join-qr") == f"{server.url}/j/{CODE}?k={new_key}"
+    expect(joining.locator("#joining-key strong")).to_have_text(f"{CODE} {new_key}")
+    phone.reload()
     expect(phone.locator("#conn")).to_have_text("Live")
