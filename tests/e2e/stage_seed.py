@@ -56,8 +56,33 @@ def choice_for(kind: str, poll, n: int):
     return answers[(n * 7 + n // 3) % len(answers)]
 
 
+QUESTIONS = [
+    "How do you stop a comms team from sanitising every clinician's tweet before it goes out?",
+    "What happens when a campaign group's hashtag is used against the Trust at 2am on a Saturday?",
+    "Would you ever co-sign a petition with campaigners?", "Who moderates Patient Opinion replies?",
+    "Is a chief executive's blog ever really written by the chief executive?",
+    "Should staff have personal accounts?", "What is the worst thing a campaigner has tweeted about you?",
+]
+
+
+def seed_wall(slug: str) -> None:
+    """Seven questions upvoted from both sides, the second highlighted: the projector's question mode."""
+    from workshop.questions import service as questions
+
+    workshop = reset_workshop(slug, 4)
+    people = [live.create_participant(workshop, s) for s in workshop.stances for _ in range(3)]
+    asked = [questions.ask_question(workshop, people[i], text) for i, text in enumerate(QUESTIONS)]
+    for i, question in enumerate(asked):
+        for person in people[: 7 - i]:
+            if person.id != question.participant_id:
+                questions.toggle_upvote(person, question.id)
+    questions.highlight(workshop, asked[1].id)
+
+
 def seed(slug: str, state: str) -> None:
     """Create the workshop in ``state``."""
+    if state == "wall":
+        return seed_wall(slug)
     kind, size, phase = state.split("-")
     stances, options = (int(x) for x in size.split("x"))
     workshop = reset_workshop(slug, stances)
@@ -78,6 +103,6 @@ def seed(slug: str, state: str) -> None:
 
 
 if __name__ == "__main__":
-    app = create_app({"LIVE_PULSE": False})
+    app = create_app({"LIVE_PULSE": False, "RATELIMIT_ENABLED": False})
     with app.app_context(), app.test_request_context():
         seed(sys.argv[1], sys.argv[2])

@@ -104,6 +104,23 @@ def test_every_state_fits_both_screens_and_reads_from_the_back(server, screens, 
         screenshot(screens[0], shots[state])
 
 
+def test_question_wall_fits_at_full_size(server, screens, screenshot):
+    """A highlighted question takes the stage; the wall shows as many top questions as fit at 48 px."""
+    seed(server, "wall")
+    for page, size in zip(screens, SIZES, strict=True):
+        page.goto(f"{server.url}/live/LAYOUT/screen")
+        expect(page.locator("#q-now .q-now-text")).to_contain_text("2am on a Saturday")
+        page.wait_for_timeout(300)
+        found = page.evaluate(MEASURE)
+        label = f"wall at {size['width']}x{size['height']}"
+        assert not found["outside"] and not found["scrolls"] and not found["clipped"], (label, found["outside"][:5])
+        scale = 1 if size["width"] == 1920 else 2 / 3
+        texts = page.evaluate("""() => Array.from(document.querySelectorAll('.q-now-text, #q-top > li:not([hidden]) .q-text'))
+          .map(n => parseFloat(getComputedStyle(n).fontSize))""")
+        assert len(texts) >= 2 and min(texts) >= 48 * scale - 0.01, (label, texts)
+    screenshot(screens[0], "projector-question-wall")
+
+
 def test_long_split_pages_through_the_stance_groups(server, screens):
     seed(server, "choice-6x10-results")
     page = screens[0]

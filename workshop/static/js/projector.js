@@ -110,7 +110,7 @@
     showAll(".split > .stance");
     showAll("#q-top > li");
     // Full size (48 px at 1080p) paging through the stance groups beats everything at once in small type.
-    if (tryScales(SCALES.filter(function (x) { return x >= 1; })) || pageStances()) return;
+    if (tryScales(SCALES.filter(function (x) { return x >= 1; })) || pageStances() || trimQuestions()) return;
     if (tryScales(SCALES.filter(function (x) { return x < 1; })) || pageStances()) return;
     hideTrailing("#q-top > li");
   }
@@ -125,6 +125,14 @@
 
   function showAll(selector) {
     document.querySelectorAll(selector).forEach(function (n) { n.hidden = false; });
+  }
+
+  function trimQuestions() {
+    // The wall at full size with fewer questions beats all five in small type (phones show them all).
+    hideTrailing("#q-top > li");
+    if (!overflows()) return true;
+    showAll("#q-top > li");
+    return false;
   }
 
   function hideTrailing(selector) {
