@@ -152,6 +152,10 @@ def test_cancel_and_delete_ask_first_and_keeping_keeps(server, new_page, screens
     expect(dialog).to_contain_text("for good")
     expect(dialog.get_by_role("button", name="Keep my data")).to_be_focused()  # the safe choice has the focus
     assert axe_violations(page) == []
+    (ARTIFACTS / "html").mkdir(parents=True, exist_ok=True)
+    dom = ARTIFACTS / "html" / "confirm-dialog.dom.html"
+    dom.write_text(page.content())
+    assert vnu_errors([dom]) == []
     screenshot(page, "confirm-delete", full_page=False)
     page.keyboard.press("Escape")  # Escape keeps
     expect(dialog).to_have_count(0)

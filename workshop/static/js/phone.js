@@ -52,7 +52,11 @@
   function answerButton(key, text, verdict, chosen, small) {
     var button = el("button", { type: "button", "aria-pressed": chosen ? "true" : "false", "data-key": key,
       className: "answer" + (small ? " small" : "") + " answer-" + (verdict || key) + (chosen ? " chosen" : "") });
+    // A mark besides the colour: the verdict's icon, or the option's letter as on the projector (A, B, C...).
     var mark = verdict && window.Marks ? Marks.icon(verdict) : null;
+    if (!verdict && current.kind === "choice") {
+      mark = el("span", { className: "mark mark-letter", "aria-hidden": "true", text: String.fromCharCode(65 + Number(key)) });
+    }
     if (mark) button.appendChild(mark);
     button.appendChild(el("span", { text: text }));
     if (verdict && meanings[verdict] && !small) button.setAttribute("aria-describedby", "meaning-" + verdict);
