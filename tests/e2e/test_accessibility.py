@@ -101,6 +101,11 @@ def _visitor_pages(page, server, walk):
     page.get_by_role("button", name="Register").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("You're registered")
     walk.check(page, "confirmation", page.request.get(page.url))
+    page.get_by_role("button", name="Delete my data").click()  # asks first: the dialog is a state of its own
+    expect(page.get_by_role("dialog", name="Delete your data?")).to_be_visible()
+    walk.check(page, "confirm-dialog", dom=True)
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_have_count(0)
     _goto(page, f"/t/{page.locator('#ticket-code').inner_text()}", "ticket-public", walk)
     _goto(page, "/join", "join-code", walk)
     page.get_by_role("button", name="Join").click()
