@@ -75,6 +75,30 @@ def test_server_closes_the_poll_at_zero_and_tells_the_room(socket_client, make_w
     assert states[-1]["state"] == "closed" and states[-1]["closes_at"] is None
 
 
+def test_a_vote_after_the_countdown_closed_the_poll_says_time_is_up(socket_client, make_workshop, make_poll,
+                                                                    make_participant):
+    workshop = make_workshop()
+    poll = make_poll(workshop)
+    service.open_poll(poll, 30)
+    sc = phone(socket_client, workshop, make_participant(workshop))
+    poll.closes_at = utcnow() - timedelta(milliseconds=1)
+    db.session.commit()
+    pulse.flush()  # the countdown closes it
+    ack = sc.emit("vote", {"poll_id": poll.id, "choice": "snog"}, namespace="/live", callback=True)
+    assert ack == {"ok": False, "error": "Time is up: voting has closed for this poll."}
+
+
+def test_a_poll_closed_by_hand_before_zero_is_just_closed(socket_client, make_workshop, make_poll,
+                                                          make_participant):
+    workshop = make_workshop()
+    poll = make_poll(workshop)
+    service.open_poll(poll, 30)
+    service.close_poll(poll)
+    sc = phone(socket_client, workshop, make_participant(workshop))
+    ack = sc.emit("vote", {"poll_id": poll.id, "choice": "snog"}, namespace="/live", callback=True)
+    assert ack == {"ok": False, "error": "Voting is closed for this poll."}
+
+
 def test_a_vote_after_zero_is_refused_with_a_clear_message(socket_client, make_workshop, make_poll,
                                                            make_participant):
     workshop = make_workshop()

@@ -57,7 +57,9 @@ def test_api_join_for_scripts(client, make_workshop):
 def test_projector_shows_code_short_url_and_qr(client, make_workshop):
     make_workshop(join_code="ROOM1")
     page = client.get("/live/ROOM1/screen").get_data(as_text=True)
-    assert "workshop.test/j/ROOM1" in page and "<strong>ROOM1</strong>" in page
+    assert 'alt="QR code to join: http://workshop.test/j/ROOM1"' in page
+    assert 'workshop.test<wbr><span class="nowrap">/j/ROOM1</span>' in page  # wraps only before the path
+    assert '<strong id="join-key">ROOM1</strong>' in page
     svg = client.get("/live/ROOM1/qr.svg")
     assert svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
 

@@ -98,7 +98,12 @@ class Poll(db.Model):
     def close(self) -> None:
         """Stop accepting votes."""
         self._move(PollState.closed)
-        self.closed_at, self.closes_at = utcnow(), None
+        self.closed_at = utcnow()  # closes_at stays: it tells a late voter the countdown ended it
+
+    @property
+    def ended_by_countdown(self) -> bool:
+        """True when the poll is closed because its countdown reached zero."""
+        return self.state == PollState.closed and self.closes_at is not None and self.closed_at >= self.closes_at
 
     def start_timer(self, seconds: int) -> None:
         """Count down ``seconds`` from now (0: no countdown); only an open poll has one."""
@@ -108,7 +113,7 @@ class Poll(db.Model):
 
     def time_is_up(self, now: datetime) -> bool:
         """True once an open poll's countdown has reached zero."""
-        return self.closes_at is not None and now >= self.closes_at
+        return self.state == PollState.open and self.closes_at is not None and now >= self.closes_at
 
     def reveal(self) -> None:
         """Show results to the room; only once the poll has run."""

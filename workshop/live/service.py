@@ -360,10 +360,10 @@ def _write_batch(batch: list[_Ballot]) -> None:
 def _check(ballot: _Ballot, poll: Poll | None, rule: bool, person) -> str:
     if poll is None or person is None or poll.workshop_id != person.workshop_id:
         raise LiveError("That poll does not exist.")
+    if poll.time_is_up(utcnow()) or poll.ended_by_countdown:
+        raise LiveError(TIME_UP)
     if poll.state != PollState.open:
         raise LiveError("Voting is closed for this poll.")
-    if poll.time_is_up(utcnow()):
-        raise LiveError(TIME_UP)
     needs_ticket = rule if ballot.require_ticket is None else ballot.require_ticket
     if needs_ticket and person.checked_in_at is None:
         raise LiveError("This poll needs a voting pass: bind your phone to your checked-in ticket.")
@@ -410,7 +410,8 @@ def poll_payload(poll: Poll, full: bool = False) -> dict:
         "id": poll.id, "kind": poll.kind.value, "prompt": poll.prompt, "options": list(poll.options),
         "answers": poll.answers, "state": poll.state.value, "round": poll.round,
         "show_live": poll.show_live, "revealed": poll.revealed, "results_visible": poll.results_visible,
-        "position": poll.position, "timer_seconds": poll.timer_seconds, "closes_at": _epoch(poll.closes_at),
+        "position": poll.position, "timer_seconds": poll.timer_seconds,
+        "closes_at": _epoch(poll.closes_at) if poll.state == PollState.open else None,
     }
     if full or poll.results_visible:
         payload["results"] = tally(poll, min_group=current_app.config["STANCE_MIN_GROUP"])

@@ -13,13 +13,16 @@ ROW_H = 28
 BAR_H = 18
 FONT = 'font-family="system-ui, sans-serif" font-size="13"'
 
-# (name, light background, dark stroke): distinct textures first, colours second.
+# (name, light background, dark stroke): distinct textures first, colours second. The first three are Snog,
+# Marry and Avoid as every live screen draws them (static/css/app.css --snog/--marry/--avoid and stage.css):
+# Snog solid pink, Marry blue stripes, Avoid amber dots.
 PATTERNS = [
-    ("diagonal", "#f4c9dc", "#8a0f47"),
-    ("dots", "#ddd0f0", "#4a2180"),
+    ("solid", "#a3155a", "#a3155a"),
+    ("diagonal", "#cfe3f5", "#0b5fa5"),
+    ("dots", "#fde7b8", "#8a5300"),
     ("cross", "#cfe5e7", "#15484d"),
     ("horizontal", "#dbe7f5", "#0b4a8a"),
-    ("vertical", "#f3e3c4", "#7a4b00"),
+    ("vertical", "#ddd0f0", "#4a2180"),
     ("solid", "#555555", "#222222"),
 ]
 VERDICT_PATTERN = {"snog": 0, "marry": 1, "avoid": 2}
