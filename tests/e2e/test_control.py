@@ -239,6 +239,25 @@ def test_keyboard_shortcuts_alone_run_a_poll(server, new_page, facilitator_state
         voter.close()
 
 
+def test_single_key_shortcuts_can_be_turned_off(server, new_page, facilitator_state):
+    """WCAG 2.1.4: the list has a switch; off, a key does nothing (the buttons still work); the browser keeps it."""
+    page = control_at(new_page, facilitator_state, DESKTOP_SIZE)
+    page.locator("#keys-help").click()
+    switch = page.get_by_label(re.compile("^Single-key shortcuts on"))
+    expect(switch).to_be_checked()
+    switch.uncheck()
+    press(page, "Escape")
+    before = page.locator("#now-meta").inner_text()
+    press(page, "n")
+    page.wait_for_timeout(500)
+    assert page.locator("#now-meta").inner_text() == before
+    page.reload()
+    expect(page.locator("#conn")).to_have_text("Live")
+    page.locator("#keys-help").click()
+    expect(page.get_by_label(re.compile("^Single-key shortcuts on"))).not_to_be_checked()
+    page.get_by_label(re.compile("^Single-key shortcuts on")).check()  # back on for the other tests
+
+
 def test_reset_from_a_card_asks_and_confirming_deletes_the_votes(server, new_page, facilitator_state, screenshot):
     page = control_at(new_page, facilitator_state, PHONE_SIZE)
     number = poll_count(page)  # the last in running order (the demo's multiple-choice poll)

@@ -375,8 +375,21 @@
     return !!input && !/^(checkbox|radio|button|submit|reset|range|color|file|image)$/.test(input.type);
   }
 
+  // WCAG 2.1.4: single-character shortcuts can be turned off (speech input users type words that are keys).
+  var keysEnabled = $("keys-enabled");
+  keysEnabled.checked = storedKeys() !== "off";
+  keysEnabled.addEventListener("change", function () {
+    try { window.localStorage.setItem("workshop.shortcuts", keysEnabled.checked ? "on" : "off"); } catch (e) { /* private mode */ }
+    say(keysEnabled.checked ? "Keyboard shortcuts on." : "Keyboard shortcuts off: the buttons still work.");
+  });
+
+  function storedKeys() {
+    try { return window.localStorage.getItem("workshop.shortcuts"); } catch (e) { return null; }
+  }
+
   function onKey(event) {
     if (event.ctrlKey || event.altKey || event.metaKey || event.defaultPrevented || event.repeat) return;
+    if (!keysEnabled.checked) return;
     if (typing(event.target) || document.querySelector("dialog[open]")) return;
     if (event.key === "?") {
       event.preventDefault();
