@@ -8,6 +8,7 @@
   var $ = function (id) { return document.getElementById(id); };
   var stage = document.querySelector(".stage");
   var current = null;
+  var segmentKind = null;
   var phones = 0;
   var offset = 0; // server clock minus ours, in seconds (from each payload's `at`)
   // Grow into an empty screen, shrink for a long one; the floor keeps 48 px type at 32 px or more.
@@ -18,11 +19,17 @@
   var socket = Live.connect("/live", { code: app.dataset.code, role: "projector" });
 
   function mode() {
-    var highlighted = document.querySelector("#q-now .q-now-text");
-    if (!current) return highlighted ? "question" : "lobby";
-    if (current.results_visible && current.results) return "results";
-    if (current.state === "open") return "voting";
-    return highlighted ? "question" : "closed";
+    // An open poll has the stage; otherwise a highlighted question, or the wall during a Q&A segment.
+    var shown = current && current.results_visible && current.results;
+    if (current && current.state === "open") return shown ? "results" : "voting";
+    if (document.querySelector("#q-now .q-now-text") || segmentKind === "qa") return "question";
+    if (!current) return "lobby";
+    return shown ? "results" : "closed";
+  }
+
+  function showSegment(segment) {
+    segmentKind = segment ? segment.kind : null;
+    $("segment").textContent = segment ? "Now: " + segment.title : "";
   }
 
   function clockFrom(payload) {
@@ -190,12 +197,12 @@
     current = state.poll;
     clockFrom(current);
     phones = state.room ? state.room.phones : phones;
-    $("segment").textContent = state.segment ? "Now: " + state.segment.title : "";
+    showSegment(state.segment);
     renderPeople();
     render();
   });
   socket.on("poll_state", function (poll) { current = poll; clockFrom(poll); render(); });
-  socket.on("segment", function (segment) { $("segment").textContent = segment ? "Now: " + segment.title : ""; });
+  socket.on("segment", function (segment) { showSegment(segment); render(); });
   socket.on("room", function (message) {
     phones = message.phones;
     renderPeople();
