@@ -19,6 +19,26 @@ def phone(socket_client, workshop, participant):
     return socket_client(auth={"code": workshop.join_code, "role": "phone", "token": participant.token})
 
 
+def open_timed(make_workshop, make_poll):
+    """A workshop with a poll open on a 30 s countdown."""
+    workshop = make_workshop()
+    poll = make_poll(workshop)
+    service.open_poll(poll, 30)
+    return workshop, poll
+
+
+def pass_zero(poll) -> None:
+    """Move the countdown's end into the past (as if 30 s went by)."""
+    poll.closes_at = utcnow() - timedelta(milliseconds=1)
+    db.session.commit()
+
+
+def vote(socket_client, workshop, participant, poll) -> dict:
+    """A phone's vote and its ack."""
+    sc = phone(socket_client, workshop, participant)
+    return sc.emit("vote", {"poll_id": poll.id, "choice": "snog"}, namespace="/live", callback=True)
+
+
 def test_open_uses_the_planned_countdown_and_payload_carries_its_end(make_workshop, make_poll):
     poll = make_poll(make_workshop())
     poll.timer_seconds = 45
@@ -60,15 +80,12 @@ def test_bad_seconds_and_a_closed_poll_get_error_acks(socket_client, client, mak
 
 def test_server_closes_the_poll_at_zero_and_tells_the_room(socket_client, make_workshop, make_poll,
                                                            make_participant):
-    workshop = make_workshop()
-    poll = make_poll(workshop)
-    service.open_poll(poll, 30)
+    workshop, poll = open_timed(make_workshop, make_poll)
     projector = socket_client(auth={"code": workshop.join_code, "role": "projector"})
     projector.get_received("/live")
     pulse.flush()
     assert db.session.get(service.Poll, poll.id).state == PollState.open  # not due yet: still marked
-    poll.closes_at = utcnow() - timedelta(milliseconds=1)
-    db.session.commit()
+    pass_zero(poll)
     pulse.flush()
     assert db.session.get(service.Poll, poll.id).state == PollState.closed
     states = [m["args"][0] for m in projector.get_received("/live") if m["name"] == "poll_state"]
@@ -77,38 +94,25 @@ def test_server_closes_the_poll_at_zero_and_tells_the_room(socket_client, make_w
 
 def test_a_vote_after_the_countdown_closed_the_poll_says_time_is_up(socket_client, make_workshop, make_poll,
                                                                     make_participant):
-    workshop = make_workshop()
-    poll = make_poll(workshop)
-    service.open_poll(poll, 30)
-    sc = phone(socket_client, workshop, make_participant(workshop))
-    poll.closes_at = utcnow() - timedelta(milliseconds=1)
-    db.session.commit()
+    workshop, poll = open_timed(make_workshop, make_poll)
+    pass_zero(poll)
     pulse.flush()  # the countdown closes it
-    ack = sc.emit("vote", {"poll_id": poll.id, "choice": "snog"}, namespace="/live", callback=True)
-    assert ack == {"ok": False, "error": "Time is up: voting has closed for this poll."}
+    assert vote(socket_client, workshop, make_participant(workshop), poll) == {"ok": False, "error": "Time is up: voting has closed for this poll."}
 
 
 def test_a_poll_closed_by_hand_before_zero_is_just_closed(socket_client, make_workshop, make_poll,
                                                           make_participant):
-    workshop = make_workshop()
-    poll = make_poll(workshop)
-    service.open_poll(poll, 30)
+    workshop, poll = open_timed(make_workshop, make_poll)
     service.close_poll(poll)
-    sc = phone(socket_client, workshop, make_participant(workshop))
-    ack = sc.emit("vote", {"poll_id": poll.id, "choice": "snog"}, namespace="/live", callback=True)
-    assert ack == {"ok": False, "error": "Voting is closed for this poll."}
+    assert vote(socket_client, workshop, make_participant(workshop), poll) == {"ok": False, "error": "Voting is closed for this poll."}
 
 
 def test_a_vote_after_zero_is_refused_with_a_clear_message(socket_client, make_workshop, make_poll,
                                                            make_participant):
-    workshop = make_workshop()
-    poll = make_poll(workshop)
-    service.open_poll(poll, 30)
-    sc = phone(socket_client, workshop, make_participant(workshop))
-    poll.closes_at = utcnow() - timedelta(milliseconds=1)  # zero passed; the pulse has not closed it yet
-    db.session.commit()
-    ack = sc.emit("vote", {"poll_id": poll.id, "choice": "snog"}, namespace="/live", callback=True)
-    assert ack == {"ok": False, "error": "Time is up: voting has closed for this poll."}
+    workshop, poll = open_timed(make_workshop, make_poll)
+    participant = make_participant(workshop)
+    pass_zero(poll)  # zero passed; the pulse has not closed it yet
+    assert vote(socket_client, workshop, participant, poll) == {"ok": False, "error": "Time is up: voting has closed for this poll."}
     assert db.session.query(Vote).count() == 0
 
 
