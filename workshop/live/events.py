@@ -132,10 +132,12 @@ class LiveNamespace(GuardedNamespace):
             return None, error("payload must be an object")
         return workshop, None
 
-    def _poll_action(self, data, action, *args):
+    def _poll_action(self, data, action, *args, invalid: str | None = None):
         workshop, refused = self._control(data)
         if refused:
             return refused
+        if invalid:  # payload refused, said only to a facilitator (others learn nothing about the event)
+            return error(invalid)
         poll_id = (data or {}).get("poll_id")
         if not is_key(poll_id):
             return error("poll_id must be a number")
@@ -150,17 +152,15 @@ class LiveNamespace(GuardedNamespace):
 
     def on_poll_open(self, data=None):
         """Open (or re-run) a poll; optional ``seconds``: a countdown (default: the poll's planned one, 0: none)."""
-        seconds = (data or {}).get("seconds") if isinstance(data, dict) else None
-        if seconds is not None and not valid_seconds(seconds):
-            return error(SECONDS_ERROR)
-        return self._poll_action(data, "open_poll", seconds)
+        seconds = data.get("seconds") if isinstance(data, dict) else None
+        bad = seconds is not None and not valid_seconds(seconds)
+        return self._poll_action(data, "open_poll", seconds, invalid=SECONDS_ERROR if bad else None)
 
     def on_poll_timer(self, data=None):
         """Start, replace or cancel (``seconds`` 0) the countdown of the open poll."""
         seconds = data.get("seconds") if isinstance(data, dict) else None
-        if not valid_seconds(seconds):
-            return error(SECONDS_ERROR)
-        return self._poll_action(data, "set_timer", seconds)
+        invalid = None if valid_seconds(seconds) else SECONDS_ERROR
+        return self._poll_action(data, "set_timer", seconds, invalid=invalid)
 
     def on_poll_close(self, data=None):
         """Close a poll."""
