@@ -128,7 +128,7 @@ def clone_workshop(workshop: Workshop, facilitator) -> Workshop:
     copy = Workshop(timezone=workshop.timezone, join_code=_free_code(), slug=_free_slug(workshop.slug))
     for name in ("title", "description", "venue", "starts_at", "ends_at", "capacity", "stances",
                  "allow_names", "moderation", "require_ticket", "registration_opens_at",
-                 "registration_closes_at", "verdict_meanings"):
+                 "registration_closes_at", "verdict_meanings", "participant_cap", "join_code_rotates"):
         setattr(copy, name, getattr(workshop, name))
     copy.title = f"{workshop.title} (copy)"
     copy.facilitators = list({f.id: f for f in [*workshop.facilitators, facilitator]}.values())

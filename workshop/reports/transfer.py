@@ -21,7 +21,8 @@ log = logging.getLogger("workshop.reports")
 FORMAT, VERSION = "workshop-export", 1
 WORKSHOP_FIELDS = ("slug", "title", "description", "venue", "timezone", "starts_at", "ends_at", "capacity",
                    "registration_opens_at", "registration_closes_at", "join_code", "stances", "allow_names",
-                   "moderation", "require_ticket", "verdict_meanings", "created_at")
+                   "moderation", "require_ticket", "verdict_meanings", "participant_cap", "join_code_rotates",
+                   "created_at")
 AGENDA_FIELDS = ("position", "title", "kind", "minutes", "started_at", "ended_at")
 REGISTRATION_FIELDS = ("id", "name", "email", "organisation", "stance", "needs", "status", "ticket_code",
                        "manage_token", "consent_at", "created_at", "checked_in_at", "cancelled_at")
