@@ -71,6 +71,9 @@ class GuardedPacket(packet.Packet):
 
     def decode(self, encoded_packet):
         """Decode; a malformed or reserved client packet becomes an event the namespace refuses."""
+        # Yield first: the reader of a websocket decodes every frame it has buffered without yielding, so a
+        # flooding phone kept the whole (gevent) process to itself, the guard that refuses it included.
+        time.sleep(0)  # gevent.sleep(0) once monkey-patched; lets other greenlets run between frames
         try:
             count = super().decode(encoded_packet)
         except (ValueError, TypeError, IndexError, RecursionError):
@@ -123,17 +126,20 @@ class Budget:
 class GuardedNamespace(Namespace):
     """A namespace whose client events are refused when unknown, and limited per socket.
 
-    ``budgets`` maps an event to (events per second, burst); others get ``default_budget``. More than
-    ``max_refusals`` refusals within ``refusal_window`` seconds disconnect the socket and, for that long,
-    any other socket of the same phone at its first refusal. A phone's budget is kept by participant (the
+    ``budgets`` maps an event to (events per second, burst); others get ``default_budget``; all events of a
+    socket also share ``total_budget``. More than ``max_refusals`` refusals within ``refusal_window`` seconds
+    disconnect the socket (and close its connection, other namespaces included) and ban the phone for that
+    long: any socket of it is cut off at its next event. A phone's budget is kept by participant (the
     subclass's ``clients[sid].participant_id``), so reconnecting does not refill it; other sockets by sid.
     The limits follow the app's RATELIMIT_ENABLED (tests turn them off); unknown events are always refused.
     """
 
-    # A phone taps a handful of times a second; the burst sits above the app's own limits (30 votes per
-    # 10 s, 30 upvotes a minute), so those keep their messages. A resync is needed about once a second.
+    # A person taps a handful of times a second, and a page resyncs about once a second. Every event a
+    # socket lets through may cost the server queries, so the bursts are small and all events together
+    # share one more budget (a flooder gets about 20 handler runs, not 20 per kind of event).
     budgets: dict[str, tuple[float, float]] = {"state": (1.0, 3.0)}
-    default_budget: tuple[float, float] = (5.0, 40.0)
+    default_budget: tuple[float, float] = (5.0, 10.0)
+    total_budget: tuple[float, float] = (8.0, 20.0)
     max_refusals = 20
     refusal_window = 10.0
     max_budgets = 20_000  # idle phones' budgets are swept beyond this
@@ -199,14 +205,20 @@ class GuardedNamespace(Namespace):
             self._budgets.pop(sid, None)
 
     def _take(self, sid, event: str) -> bool:
-        rate, burst = self.budgets.get(event, self.default_budget)
+        # One token from the event's bucket and one from the phone's total; a banned phone gets none.
         now = time.monotonic()
         with self._lock:
             budget = self._budget(sid, now)
-            tokens, last = budget.buckets.get(event, (burst, now))
-            tokens = min(burst, tokens + (now - last) * rate)
-            allowed = tokens >= 1
-            budget.buckets[event] = (tokens - 1 if allowed else tokens, now)
+            if budget.banned_until > now:
+                return False
+            limits = ((event, self.budgets.get(event, self.default_budget)), ("*", self.total_budget))
+            levels = {}
+            for name, (rate, burst) in limits:
+                tokens, last = budget.buckets.get(name, (burst, now))
+                levels[name] = min(burst, tokens + (now - last) * rate)
+            allowed = all(tokens >= 1 for tokens in levels.values())
+            for name, tokens in levels.items():
+                budget.buckets[name] = (tokens - 1 if allowed else tokens, now)
         return allowed
 
     def _refuse(self, sid, message: str, event) -> dict:
@@ -214,8 +226,16 @@ class GuardedNamespace(Namespace):
             if first:
                 log.warning("socket disconnected for flooding namespace=%s sid=%s event=%r", self.namespace, sid,
                             event if isinstance(event, str) else type(event).__name__)
-            self.disconnect(sid)
+            self._cut_off(sid)
         return {"ok": False, "error": message}
+
+    def _cut_off(self, sid) -> None:
+        # The namespace first (its disconnect handler runs), then the whole connection: a flooder has
+        # thousands of frames in flight, and each would still cost the server a task and a decode.
+        eio_sid = self.server.manager.eio_sid_from_sid(sid, self.namespace)
+        self.disconnect(sid)
+        if eio_sid is not None and eio_sid in self.server.eio.sockets:
+            self.server.eio.disconnect(eio_sid)
 
     def _strike(self, sid) -> bool | None:
         # None: keep the socket. True: it just went past the limit (log it). False: a socket of a phone that

@@ -13,6 +13,7 @@ from workshop.live import service as live
 from workshop.live.models import Participant, Vote
 from workshop.models import utcnow
 from workshop.registration import service as registration
+from workshop.sockets import GuardedNamespace
 
 
 def _vote(sc, poll, choice="snog"):
@@ -83,6 +84,13 @@ def limited(app, world):
     app.config["RATELIMIT_ENABLED"] = False
 
 
+@pytest.fixture
+def roomy_sockets(monkeypatch):
+    """Socket budgets out of the way (tests/security/test_socket_guard.py covers them): the app's own limits."""
+    monkeypatch.setattr(GuardedNamespace, "default_budget", (100.0, 1000.0))
+    monkeypatch.setattr(GuardedNamespace, "total_budget", (100.0, 1000.0))
+
+
 def test_login_is_rate_limited(limited, client, world):
     for _ in range(4):
         assert b"Too many" not in client.post("/login", data={"email": world.bob.email, "password": "wrong" * 3}).data
@@ -111,7 +119,7 @@ def test_joining_is_rate_limited(limited, app, client, world):
     assert api.status_code == 429 and api.get_json()["error"] == "too many joins"
 
 
-def test_voting_asking_and_upvoting_are_rate_limited(limited, world, socket_client, make_participant):
+def test_voting_asking_and_upvoting_are_rate_limited(limited, world, socket_client, make_participant, roomy_sockets):
     live.open_poll(world.poll)
     sc = socket_client(auth={"code": world.b.join_code, "role": "phone", "token": world.participant.token})
     while time.time() % 10 > 6 or time.time() % 60 > 50:  # fixed windows: start early in one so no count resets
@@ -157,7 +165,7 @@ def test_manage_link_deletes_the_attendees_data(app, world, client):
     assert email not in json.dumps(fingerprint())
 
 
-def test_the_vote_flood_guard_counts_in_the_process_even_with_redis(limited, app, world, socket_client):
+def test_the_vote_flood_guard_counts_in_the_process_even_with_redis(limited, app, world, socket_client, roomy_sockets):
     """A phone's socket lives on one process: its vote limit never waits on Redis (here: none listening)."""
     app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there: a Redis call would fail
     live.open_poll(world.poll)

@@ -2,6 +2,7 @@
 flooding is disconnected, and malformed packets of every shape get an error ack, never an exception."""
 
 import logging
+import time
 
 import pytest
 
@@ -85,12 +86,19 @@ def test_any_event_flood_ends_in_a_disconnect(limited, world, socket_client, nam
     assert TOO_MANY in {a["error"] for a in acks} or event == "no_such_event"
 
 
-def test_a_phone_voting_normally_is_never_limited(limited, world, socket_client):
+def test_a_phone_used_by_a_person_is_never_limited(limited, world, socket_client):
     live.open_poll(world.poll)
     phone = _phone(socket_client, world.b, world.participant)
-    for choice in ("snog", "marry", "avoid") * 8:  # 24 changes of mind in a row
+    wall = _phone(socket_client, world.b, world.participant, "/questions")
+    for choice in ("snog", "marry", "avoid") * 3:  # nine quick changes of mind, as fast as a thumb can
         assert phone.emit("vote", {"poll_id": world.poll.id, "choice": choice}, namespace="/live", callback=True)["ok"]
-    assert phone.emit("state", {}, namespace="/live", callback=True)["ok"]
+    for n in range(12):  # then voting and upvoting at a person's pace for a few seconds
+        assert phone.emit("vote", {"poll_id": world.poll.id, "choice": "snog"}, namespace="/live", callback=True)["ok"]
+        ack = wall.emit("upvote", {"question_id": world.other_question.id}, namespace="/questions", callback=True)
+        assert ack["ok"] or ack["error"] != TOO_MANY, ack
+        if n % 4 == 0:
+            assert wall.emit("state", {}, namespace="/questions", callback=True)["ok"]
+        time.sleep(0.25)
 
 
 @pytest.mark.parametrize("namespace", NAMESPACES)
