@@ -16,7 +16,7 @@ import threading
 import time
 
 from engineio import json as engineio_json
-from flask_socketio import Namespace
+from flask_socketio import ConnectionRefusedError, Namespace
 from socketio import packet
 
 log = logging.getLogger("workshop.sockets")
@@ -129,7 +129,8 @@ class GuardedNamespace(Namespace):
     ``budgets`` maps an event to (events per second, burst); others get ``default_budget``; all events of a
     socket also share ``total_budget``. More than ``max_refusals`` refusals within ``refusal_window`` seconds
     disconnect the socket (and close its connection, other namespaces included) and ban the phone for that
-    long: any socket of it is cut off at its next event. A phone's budget is kept by participant (the
+    long: any socket of it is cut off at its next event, and a connect with the same token or cookies is
+    refused before the handler runs. A phone's budget is kept by participant (the
     subclass's ``clients[sid].participant_id``), so reconnecting does not refill it; other sockets by sid.
     The limits follow the app's RATELIMIT_ENABLED (tests turn them off); unknown events are always refused.
     """
@@ -148,12 +149,14 @@ class GuardedNamespace(Namespace):
         super().__init__(namespace)
         self._budgets: dict[str, Budget] = {}
         self._lock = threading.Lock()
+        self._credentials: dict[str, tuple[str, ...]] = {}  # sid -> what it connected with (token, cookie)
+        self._banned: dict[str, float] = {}  # such a credential -> until when its connects are refused
 
     def trigger_event(self, event, *args):
         """Route an event to its handler, after the checks; the server's own connect/disconnect pass."""
         sid = args[0] if args else None
         if event == "connect" and len(args) > 1 and args[1] is self.server.get_environ(sid, self.namespace):
-            return super().trigger_event(event, *args)
+            return self._connect(event, *args)
         if not self.server.manager.is_connected(sid, self.namespace):
             if event == "disconnect":  # the server's own (a disconnecting socket no longer counts as connected)
                 self._forget(sid)
@@ -161,6 +164,17 @@ class GuardedNamespace(Namespace):
             return {"ok": False, "error": "Not connected."}  # queued before a disconnect: nothing to keep for it
         refused = self._admit(event, sid)
         return refused if refused is not None else super().trigger_event(event, *args)
+
+    def _connect(self, event, sid, environ, auth=None, *rest):
+        # A banned phone reconnecting is refused before the handler builds and sends it the whole state.
+        token = auth.get("token") if isinstance(auth, dict) and isinstance(auth.get("token"), str) else None
+        credentials = tuple(c for c in (token and "t:" + token[:128],
+                                        environ.get("HTTP_COOKIE") and "c:" + environ["HTTP_COOKIE"][:4096]) if c)
+        now = time.monotonic()
+        if any(self._banned.get(c, 0.0) > now for c in credentials) and self._limits_on(sid):
+            raise ConnectionRefusedError(TOO_MANY)
+        self._credentials[sid] = credentials
+        return super().trigger_event(event, sid, environ, auth, *rest)
 
     def _admit(self, event, sid) -> dict | None:
         # None lets the event through; else the error ack.
@@ -203,6 +217,7 @@ class GuardedNamespace(Namespace):
         # A socket's own budget goes with it; a phone's stays (swept when idle), so reconnecting refills nothing.
         with self._lock:
             self._budgets.pop(sid, None)
+            self._credentials.pop(sid, None)
 
     def _take(self, sid, event: str) -> bool:
         # One token from the event's bucket and one from the phone's total; a banned phone gets none.
@@ -251,4 +266,8 @@ class GuardedNamespace(Namespace):
             if budget.refusals <= self.max_refusals:
                 return None
             budget.banned_until, budget.refusals = now + self.refusal_window, 0
+            if len(self._banned) > self.max_budgets:
+                self._banned = {c: until for c, until in self._banned.items() if until > now}
+            for credential in self._credentials.get(sid, ()):
+                self._banned[credential] = budget.banned_until
         return True

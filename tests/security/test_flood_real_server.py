@@ -39,8 +39,10 @@ class RawPhone:
                                               timeout=10)
         assert self.ws.recv().startswith("0")
         self.ws.send(f"40{namespace},{json.dumps({'code': 'SNOG', 'role': 'phone', 'token': token})}")
-        while not self.ws.recv().startswith(f"40{namespace},"):
-            pass
+        while not (frame := self.ws.recv()).startswith(f"40{namespace},"):
+            if frame.startswith(f"44{namespace},"):
+                self.ws.close()
+                raise ConnectionRefusedError(frame)
 
     def ack(self, packet_id: int, timeout: float = 10) -> dict | None:
         """The ack with this id (None when the namespace was disconnected first)."""
@@ -106,7 +108,12 @@ def _flood(url: str, namespace: str, stop: threading.Event, result: dict) -> Non
     try:
         while not stop.is_set():
             if phone is None:
-                phone = RawPhone(url, namespace, token)
+                try:
+                    phone = RawPhone(url, namespace, token)
+                except ConnectionRefusedError as exc:
+                    result.setdefault("refused_connects", []).append(str(exc))
+                    time.sleep(0.05)
+                    continue
                 phone.ws.settimeout(0.001)
             sent += 1
             event = "state" if sent % 10 else "no_such_event"
@@ -158,6 +165,7 @@ def test_a_flooding_phone_is_cut_off_and_the_room_keeps_voting(server, capsys): 
         errors = {a.get("error") for a in result["acks"] if not a["ok"]}
         assert "Too many requests: slow down." in errors and "Unknown event." in errors, (ns, errors)
         assert result["disconnects"] >= 1, ns
+        assert all("Too many requests" in r for r in result.get("refused_connects", [])), ns  # banned a while
     assert quiet["failures"] == 0 and flooded["failures"] == 0, (quiet, flooded)
     assert flooded["p95_ms"] < 1000, flooded
     log = _log(server)
@@ -166,7 +174,8 @@ def test_a_flooding_phone_is_cut_off_and_the_room_keeps_voting(server, capsys): 
         print(f"\nFLOOD: {PHONES} phones voting every 500 ms for {PHASE:.0f} s; without a flooder {quiet}; "
               f"with one phone flooding /live and /questions {flooded}; flooders cut off after "
               + ", ".join(f"{ns}: first after {r['disconnected_after_s']} s, {r['sent']} sent ({r['per_s']}/s), "
-                          f"{sum(a['ok'] for a in r['acks'])} answered ok, {r['disconnects']} disconnects"
+                          f"{sum(a['ok'] for a in r['acks'])} answered ok, {r['disconnects']} disconnects, "
+                          f"{len(r.get('refused_connects', []))} reconnects refused"
                           for ns, r in floods.items()))
 
 

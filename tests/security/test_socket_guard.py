@@ -63,9 +63,17 @@ def test_a_state_flood_is_refused_then_disconnected_while_other_phones_vote(
     budgets = socketio.server.namespace_handlers[namespace]._budgets
     assert set(budgets) <= {f"p{world.participant.id}", f"p{flooder_id}"}  # by phone, not by socket
 
-    again = _phone(socket_client, world.b, flooding_phone, namespace)  # reconnecting refills nothing
+    again = _phone(socket_client, world.b, flooding_phone, namespace)  # reconnecting at once
+    assert not again.is_connected(namespace)  # refused while the ban lasts, before any state is built
+    other = _phone(socket_client, world.b, world.participant, namespace)
+    assert other.is_connected(namespace)  # another phone connects as usual
+    handler = socketio.server.namespace_handlers[namespace]
+    handler._banned.clear()  # a new token or cookie: the ban by participant still holds
+    again = _phone(socket_client, world.b, flooding_phone, namespace)
+    assert again.is_connected(namespace)
     assert again.emit("state", {}, namespace=namespace, callback=True) == {"ok": False, "error": TOO_MANY}
-    assert not again.is_connected(namespace)  # cut off at the first refusal while the ban lasts
+    assert not again.is_connected(namespace)  # cut off at its first event
+    assert isinstance(handler, GuardedNamespace)
     assert len([r for r in caplog.records if "disconnected for flooding" in r.getMessage()]) == 1
 
 
