@@ -321,7 +321,14 @@ async def flood_phase(plan: dict, log, reconnect: bool = False) -> dict:
                 out["warmup"] = await measured(swarm, server, proc, plan, plan["warmup_seconds"])
                 for name in ("without", "with", "after"):
                     flooder = await start_flooder(server, swarm, question_id, plan, reconnect) if name == "with" else None
-                    out[name] = phase = await measured(swarm, server, proc, plan, plan["seconds"], flooder)
+                    try:
+                        out[name] = phase = await measured(swarm, server, proc, plan, plan["seconds"], flooder)
+                    except Exception as exc:  # e.g. the control screen could not reopen the poll: recorded, go on
+                        out[name] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+                        log(f"  {name} flooder: failed, {out[name]['error']}")
+                        if flooder is not None and flooder.returncode is None:
+                            flooder.kill()
+                        continue
                     log(f"  {name} flooder: {plan['rate']}/s, p99 to projector {phase['to_projector']['p99']} ms, "
                         f"ack p99 {phase['ack']['p99']} ms, refused {phase['refused']}, timeouts {phase['timeouts']}, "
                         f"intact={phase['intact']}, server CPU {phase['server']['cpu_percent']}%, "
@@ -339,6 +346,8 @@ async def flood_phase(plan: dict, log, reconnect: bool = False) -> dict:
 
 
 def _ratio(out: dict, key: str) -> float | None:
+    if "error" in out["without"] or "error" in out["with"]:
+        return None
     base, flooded = out["without"][key]["p99"], out["with"][key]["p99"]
     return round(flooded / base, 2) if base and flooded is not None else None
 
@@ -360,12 +369,12 @@ def flood_analyse(out: dict) -> dict:
     if "with" not in out:
         return {"ratios": {}, "targets": {}, "integrity_failures": ["flood: did not run"]}
     ratios = {"to_projector_p99": _ratio(out, "to_projector"), "ack_p99": _ratio(out, "ack")}
-    broken = [f"flood {name}" for name in ("warmup", "without", "with", "after") if out[name]["intact"] is not True]
+    broken = [f"flood {name}" for name in ("warmup", "without", "with", "after") if out[name].get("intact") is not True]
     summary = flood_summary(out["with"].get("flooder") or {})
     targets = {f"the others' p99 vote-to-projector with the flooder <= {RATIO_TARGET} x without it":
                (ratios["to_projector_p99"] or 1e9) <= RATIO_TARGET,
                "every other phone's vote acknowledged in every flood phase":
-               all(out[n]["refused"] == 0 for n in ("without", "with", "after")),
+               all(out[n].get("refused") == 0 for n in ("without", "with", "after")),
                "the flooder is refused and disconnected on both namespaces":
                bool(summary) and all(s["refused"] > 0 and s["disconnects"] > 0 for s in summary.values()),
                "no server tracebacks": out.get("server_tracebacks", 0) == 0,
@@ -385,6 +394,9 @@ def flood_table(out: dict) -> str:
     for name in ("without", "with", "after"):
         phase = out.get(name)
         if phase is None:
+            continue
+        if "error" in phase:
+            lines.append(f"| {name} flooder | did not finish: {phase['error']} | | | | | | | | | |")
             continue
         tp, ack, s = phase["to_projector"], phase["ack"], phase["server"]
         stayed = "yes" if phase["control_connected"] and phase["projector_connected"] else "NO"

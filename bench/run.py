@@ -398,9 +398,12 @@ def main() -> int:
     parser.add_argument("--flood-reconnect", action="store_true", help="the flooder comes back after each disconnect")
     parser.add_argument("--soak", type=float, metavar="SECONDS", help="only the soak: joining, voting, asking, "
                         "reconnecting for SECONDS (make bench-soak: 600)")
+    parser.add_argument("--tree", help="start the servers from this directory (a prepared copy of the app)")
     args = parser.parse_args()
     if args.code:
         print(f"measuring {use_commit(args.code)}")
+    if args.tree:
+        APP.update(root=Path(args.tree).resolve(), code={"commit": f"tree {args.tree}", "dirty": [], "tree": args.tree})
     if args.soak:
         from .soak import main as soak_main
 

@@ -31,8 +31,8 @@ import socketio
 
 from .swarm import NS, Phone, Swarm, login_cookie, new_key
 
-SOAK = {"phones": 500, "vote_rate": 150, "round_seconds": 30, "churn_per_second": 1, "reconnects_per_second": 2,
-        "askers": 100, "ask_every": 2.0, "upvotes_per_second": 4, "questions_reconnect_every": 5.0,
+SOAK = {"phones": 500, "vote_rate": 50, "round_seconds": 30, "churn_per_second": 1, "reconnects_per_second": 2,
+        "askers": 100, "ask_every": 2.0, "upvotes_per_second": 2, "questions_reconnect_every": 5.0,
         "sample_every": 5.0, "warm_seconds": 60}
 GROWTH_TARGET = 0.10
 
@@ -108,11 +108,15 @@ class Soak:
             phone.busy = False
 
     async def churn(self) -> None:
-        """Every second: some phones leave, as many new ones join, some reconnect."""
+        """Every second: some phones leave, as many new ones join, some reconnect; dropped ones come back."""
         askers = {id(a["phone"]) for a in self.askers}
         while not self.stopping:
             tick = time.perf_counter()
             jobs = []
+            for phone in [p for p in self.swarm.phones if not p.busy and not p.online()][:50]:
+                self.error("dropped", "a phone's socket closed without it asking (it rejoins, as the page would)")
+                phone.busy = True
+                jobs.append(self.reconnect(phone))
             for _ in range(self.plan["churn_per_second"]):
                 phone = self.free_phone(askers)
                 if phone:
@@ -144,6 +148,9 @@ class Soak:
         """One `/questions` event; a refusal or failure is an error."""
         asker["busy"] = True
         try:
+            if not (asker["sio"].connected and "/questions" in asker["sio"].namespaces):
+                self.error("dropped", "a question wall's socket closed without it asking (it rejoins, as the page would)")
+                await asyncio.wait_for(self.connect_questions(asker), 30)
             ack = await asker["sio"].call(event, data, namespace="/questions", timeout=30)
         except Exception as exc:  # counted
             ack = {"ok": False, "error": repr(exc)}
@@ -213,7 +220,16 @@ class Soak:
     # --- votes, rounds and integrity ------------------------------------------------------------
 
     async def open_round(self) -> None:
-        """The control screen closes the last run and opens a new one (no waiting for every phone)."""
+        """The control screen closes the last run and opens a new one; a dropped screen reconnects and retries."""
+        for attempt in range(5):
+            try:
+                return await self._open_round()
+            except Exception as exc:  # counted; the room goes on, as a facilitator would reload
+                self.error("control", repr(exc))
+                await asyncio.sleep(1 + attempt)
+        raise RuntimeError("the control screen could not open a new run five times")
+
+    async def _open_round(self) -> None:
         swarm = self.swarm
         await swarm._ensure("control", "control")
         await swarm._ensure("projector", "projector")
@@ -270,6 +286,8 @@ class Soak:
         background = [asyncio.create_task(self.churn()), asyncio.create_task(self.wall())]
         try:
             await self.run_rounds()
+        except Exception as exc:  # the result is still written, with this as an error
+            self.error("harness stopped early", repr(exc))
         finally:
             self.stopping = True
             await asyncio.gather(*background, return_exceptions=True)
