@@ -61,7 +61,7 @@ def test_cleared_cookie_is_a_new_participant_but_the_voting_pass_stops_it(app, w
     live.open_poll(world.poll)
     for sc in (first, second):
         ack = _vote(sc, world.poll)
-        assert ack == {"ok": False, "error": "This poll needs a voting pass: bind your phone to your checked-in ticket."}
+        assert ack == {"ok": False, "error": "This workshop needs a voting pass: bind your phone to your checked-in ticket."}
     ticketed = socket_client(auth={"code": world.b.join_code, "role": "phone", "token": world.participant.token})
     assert _vote(ticketed, world.poll)["ok"]
     registration.undo_check_in(world.registration)

@@ -24,7 +24,7 @@ from ..planner.service import start_segment as start_agenda_segment
 from ..registration.models import Registration, RegistrationStatus
 from ..registration.service import by_ticket
 from . import addresses, presence, rooms
-from .models import VERDICTS, Participant, Poll, PollKind, PollState, Vote
+from .models import PASS_NEEDED, VERDICTS, Participant, Poll, PollKind, PollState, Vote
 from .tally import tally, vote_count
 
 log = logging.getLogger("workshop.live")
@@ -366,7 +366,7 @@ def _check(ballot: _Ballot, poll: Poll | None, rule: bool, person) -> str:
         raise LiveError("Voting is closed for this poll.")
     needs_ticket = rule if ballot.require_ticket is None else ballot.require_ticket
     if needs_ticket and person.checked_in_at is None:
-        raise LiveError("This poll needs a voting pass: bind your phone to your checked-in ticket.")
+        raise LiveError(PASS_NEEDED)  # the rule of Participant.may_take_part, on the round's plain rows
     return validate_choice(poll, ballot.choice)
 
 
