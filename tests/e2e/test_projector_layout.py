@@ -11,6 +11,7 @@ import sys
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.checks import axe_violations
 from tests.e2e.conftest import ROOT
 
 SIZES = [{"width": 1920, "height": 1080}, {"width": 1280, "height": 720}]
@@ -61,7 +62,7 @@ def seed(server, state: str) -> None:
 @pytest.fixture(scope="module")
 def screens(browser):
     """One projector page per screen size, reused across states (reloaded for each)."""
-    contexts = [browser.new_context(viewport=size) for size in SIZES]
+    contexts = [browser.new_context(viewport=size, bypass_csp=True) for size in SIZES]  # axe is injected
     yield [context.new_page() for context in contexts]
     for context in contexts:
         context.close()
@@ -98,6 +99,10 @@ def test_every_state_fits_both_screens_and_reads_from_the_back(server, screens, 
             assert min(found["small"]) >= 32, f"{label}: notes and headings under 32 px: {found['small']}"
         else:  # 1280x720: the same layout scaled with the viewport (2/3 of 1080p), still inside it
             check(found, (48 if state in FULL_SIZE else 32) * 2 / 3, label)
+    if state in ("verdict-4x3-voting", "classic-4x3-results"):  # the countdown; results with the split
+        if state.endswith("voting"):
+            expect(screens[0].locator("#timer")).to_contain_text("left")
+        assert axe_violations(screens[0]) == []
     shots = {"verdict-4x3-voting": "projector-voting", "verdict-4x3-results": "projector-verdict-results",
              "classic-4x3-results": "projector-classic-results", "choice-6x10-results": "projector-longest-results"}
     if state in shots:
