@@ -104,6 +104,19 @@ def poll_of(page: Page, number: int) -> tuple[int, str]:
     return int(item.get_attribute("data-poll-id")), kind
 
 
+def open_last_poll_with_a_vote(page: Page, server):
+    """Open (or re-run) the last poll in running order from its card; one phone votes. (number, prompt, voter)."""
+    number = poll_count(page)  # the demo's multiple-choice poll
+    prompt = card(page, number).locator(".poll-prompt").inner_text()
+    label = "Re-run" if card_button(page, prompt, "Re-run").count() else "Open"
+    card_button(page, prompt, label).click()
+    expect(card(page, number)).to_have_class(re.compile(r"\bpoll-open\b"))
+    poll_id, kind = poll_of(page, number)
+    voter = Voter(server.url)
+    assert voter.vote(poll_id, kind)["ok"]
+    return number, prompt, voter
+
+
 def press(page: Page, key: str) -> None:
     """A shortcut from wherever the focus is not typing (the page body)."""
     page.keyboard.press(key)
@@ -260,15 +273,8 @@ def test_single_key_shortcuts_can_be_turned_off(server, new_page, facilitator_st
 
 def test_reset_from_a_card_asks_and_confirming_deletes_the_votes(server, new_page, facilitator_state, screenshot):
     page = control_at(new_page, facilitator_state, PHONE_SIZE)
-    number = poll_count(page)  # the last in running order (the demo's multiple-choice poll)
-    prompt = card(page, number).locator(".poll-prompt").inner_text()
-    label = "Re-run" if card_button(page, prompt, "Re-run").count() else "Open"
-    card_button(page, prompt, label).click()
-    expect(card(page, number)).to_have_class(re.compile(r"\bpoll-open\b"))
-    poll_id, kind = poll_of(page, number)
-    voter = Voter(server.url)
+    number, prompt, voter = open_last_poll_with_a_vote(page, server)
     try:
-        assert voter.vote(poll_id, kind)["ok"]
         expect(card(page, number).locator(".count")).to_have_text("1 vote")
         expect(page.locator("#now-votes")).to_have_text("1 vote")
         page.evaluate("window.scrollTo(0, 0)")
@@ -364,15 +370,8 @@ def test_control_states_pass_axe_and_the_nu_validator(server, new_page, facilita
         files.append(path)
         found[name] = axe_violations(page)
 
-    number = poll_count(page)
-    prompt = card(page, number).locator(".poll-prompt").inner_text()
-    label = "Re-run" if card_button(page, prompt, "Re-run").count() else "Open"
-    card_button(page, prompt, label).click()
-    expect(card(page, number)).to_have_class(re.compile(r"\bpoll-open\b"))
-    poll_id, kind = poll_of(page, number)
-    voter = Voter(server.url)
+    number, prompt, voter = open_last_poll_with_a_vote(page, server)
     try:
-        assert voter.vote(poll_id, kind)["ok"]
         page.locator("#now-timer-button").click()  # an open poll with a countdown, results revealed
         page.locator("#now-reveal").click()
         expect(page.locator("#now-timer")).to_be_visible()
