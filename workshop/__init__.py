@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_socket_namespaces()
+    register_signals()
     register_hooks(app)
     register_commands(app)
     return app
@@ -101,6 +102,15 @@ def register_socket_namespaces() -> None:
     # init_app built a fresh server, so registering here never duplicates handlers.
     socketio.on_namespace(LiveNamespace("/live"))
     socketio.on_namespace(QuestionsNamespace("/questions"))
+
+
+def register_signals() -> None:
+    """Connect the areas to the planner's signals (clone, settings saved); connecting again is a no-op."""
+    from .live.service import subscribe as live_subscribe
+    from .questions.service import subscribe as questions_subscribe
+
+    live_subscribe()
+    questions_subscribe()
 
 
 def register_hooks(app: Flask) -> None:

@@ -1,10 +1,12 @@
-"""Join forms."""
+"""Live forms: joining, and the polls prepared ahead of the session."""
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from ..planner.forms import stance_list
 from ..validators import answered
+from .models import PollKind
 
 
 class CodeForm(FlaskForm):
@@ -34,3 +36,34 @@ class TicketForm(FlaskForm):
 
     ticket = StringField("Ticket code (from your confirmation email)", validators=[DataRequired(message="Type your ticket code."), Length(max=20)])
     submit = SubmitField("Use my ticket")
+
+
+class PollForm(FlaskForm):
+    """A poll prepared ahead of the session."""
+
+    kind = SelectField(
+        "Kind",
+        choices=[
+            (PollKind.verdict.value, "Verdict: one scenario, Snog / Marry / Avoid"),
+            (PollKind.classic.value, "Classic: three items, assign Snog, Marry and Avoid"),
+            (PollKind.choice.value, "Multiple choice (2-10 options)"),
+        ],
+    )
+    prompt = TextAreaField("Prompt", validators=[DataRequired(), Length(max=500)])
+    options = TextAreaField("Items or options (one per line)", validators=[Length(max=2000)])
+    show_live = BooleanField("Show results live while voting (otherwise reveal when ready)")
+    timer_seconds = IntegerField(
+        "Countdown in seconds (optional)",
+        validators=[Optional(), NumberRange(5, 3600, "A countdown is between 5 and 3600 seconds.")],
+    )
+    submit = SubmitField("Save poll")
+
+    def validate_options(self, field):
+        """Classic polls take exactly three items; multiple choice 2-10 options (what a projector shows at 48 px)."""
+        items = stance_list(field.data)
+        if self.kind.data == PollKind.classic.value and len(items) != 3:
+            raise ValidationError("A classic poll needs exactly three items, one per line.")
+        if self.kind.data == PollKind.choice.value and not 2 <= len(items) <= 10:
+            raise ValidationError("A multiple-choice poll needs between two and ten options.")
+        if any(len(i) > 120 for i in items):
+            raise ValidationError("Keep each item under 120 characters.")

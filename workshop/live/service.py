@@ -21,6 +21,7 @@ from ..models import IllegalTransition, is_key, utcnow
 from ..planner.models import Workshop
 from ..planner.service import current_segment
 from ..planner.service import start_segment as start_agenda_segment
+from ..planner.signals import workshop_cloned, workshop_settings_changed
 from ..registration.models import Registration, RegistrationStatus
 from ..registration.service import by_ticket
 from . import addresses, presence, rooms
@@ -97,6 +98,20 @@ def copy_polls(source: Workshop, target: Workshop) -> None:
         db.session.add(Poll(workshop_id=target.id, kind=poll.kind, prompt=poll.prompt,
                             options=list(poll.options), show_live=poll.show_live, position=poll.position,
                             timer_seconds=poll.timer_seconds))
+
+
+def _copy_polls_of_clone(source: Workshop, copy: Workshop, **_extra) -> None:
+    copy_polls(source, copy)
+
+
+def _tell_joining(workshop: Workshop, **_extra) -> None:
+    joining_changed(workshop)  # the cap or the key rotation may have changed
+
+
+def subscribe() -> None:
+    """Connect to the planner's signals (create_app calls it: explicit, never an import's side effect)."""
+    workshop_cloned.connect(_copy_polls_of_clone)
+    workshop_settings_changed.connect(_tell_joining)
 
 
 # --- participants -------------------------------------------------------------------------

@@ -6,13 +6,14 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user
 
 from ..auth import facilitator_required
+from ..confirmation import confirm_first
 from ..extensions import csrf
 from ..planner.service import find_by_code
 from ..ratelimit import limit
 from ..registration.tickets import qr_svg
 from ..web import CSP
 from . import addresses, service
-from .forms import CodeForm, StanceForm, TicketForm
+from .forms import CodeForm, PollForm, StanceForm, TicketForm, stance_list
 from .service import JoinRefused, LiveError
 
 bp = Blueprint("live", __name__)
@@ -235,3 +236,60 @@ def joining(code):
 def control(workshop):
     """The facilitator's control screen (works on a phone)."""
     return render_template("live/control.html", workshop=workshop, join_warning=addresses.join_warning())
+
+
+# --- polls prepared ahead of the session ------------------------------------------------
+
+@bp.route("/planner/<slug>/polls", methods=["GET", "POST"])
+@facilitator_required
+def polls(workshop):
+    """Prepare polls."""
+    form = PollForm()
+    if form.validate_on_submit():
+        service.create_poll(workshop, **_poll_data(form))
+        flash("Poll added.", "success")
+        return redirect(url_for("live.polls", slug=workshop.slug))
+    return render_template("live/polls.html", workshop=workshop, form=form, polls=service.list_polls(workshop))
+
+
+@bp.route("/planner/<slug>/polls/<int:poll_id>", methods=["GET", "POST"])
+@facilitator_required
+def edit_poll(workshop, poll_id):
+    """Edit a poll's wording."""
+    poll = service.get_poll(workshop, poll_id)
+    form = PollForm(obj=poll)
+    if request.method == "GET":
+        form.kind.data, form.options.data = poll.kind.value, "\n".join(poll.options)
+    if form.validate_on_submit():
+        try:
+            service.update_poll(poll, **_poll_data(form))
+        except LiveError as exc:
+            form.options.errors.append(str(exc))
+        else:
+            flash("Poll saved.", "success")
+            return redirect(url_for("live.polls", slug=workshop.slug))
+    return render_template("live/poll_edit.html", workshop=workshop, form=form, poll=poll)
+
+
+@bp.route("/planner/<slug>/polls/<int:poll_id>/<action>", methods=["POST"])
+@facilitator_required
+def poll_action(workshop, poll_id, action):
+    """Move or delete a poll."""
+    poll = service.get_poll(workshop, poll_id)
+    if action == "delete":
+        back = url_for("live.polls", slug=workshop.slug)
+        body = f"“{poll.prompt}” and all its votes are deleted for good."
+        if ask := confirm_first("Delete this poll?", body, "Delete poll", back, "Keep poll"):
+            return ask
+        service.delete_poll(poll)
+    elif action in ("up", "down"):
+        service.move_poll(poll, -1 if action == "up" else 1)
+    return redirect(url_for("live.polls", slug=workshop.slug))
+
+
+def _poll_data(form: PollForm) -> dict:
+    options = stance_list(form.options.data) if form.kind.data != "verdict" else []
+    return {"kind": form.kind.data, "prompt": form.prompt.data.strip(), "options": options,
+            "show_live": form.show_live.data, "timer_seconds": form.timer_seconds.data}
+
+

@@ -1,4 +1,4 @@
-"""Planner forms: workshop details, agenda segments, polls, co-facilitators."""
+"""Planner forms: workshop details, agenda segments, co-facilitators."""
 
 import re
 from zoneinfo import available_timezones
@@ -17,7 +17,6 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..accounts.passwords import StrongPassword
-from ..live.models import PollKind
 from .models import DEFAULT_MEANINGS, Moderation, SegmentKind
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -95,37 +94,6 @@ class AgendaItemForm(FlaskForm):
     kind = SelectField("Kind", choices=[(k.name, k.label) for k in SegmentKind])
     minutes = IntegerField("Minutes", default=10, validators=[DataRequired(), NumberRange(1, 600)])
     submit = SubmitField("Add segment")
-
-
-class PollForm(FlaskForm):
-    """A poll prepared ahead of the session."""
-
-    kind = SelectField(
-        "Kind",
-        choices=[
-            (PollKind.verdict.value, "Verdict: one scenario, Snog / Marry / Avoid"),
-            (PollKind.classic.value, "Classic: three items, assign Snog, Marry and Avoid"),
-            (PollKind.choice.value, "Multiple choice (2-10 options)"),
-        ],
-    )
-    prompt = TextAreaField("Prompt", validators=[DataRequired(), Length(max=500)])
-    options = TextAreaField("Items or options (one per line)", validators=[Length(max=2000)])
-    show_live = BooleanField("Show results live while voting (otherwise reveal when ready)")
-    timer_seconds = IntegerField(
-        "Countdown in seconds (optional)",
-        validators=[Optional(), NumberRange(5, 3600, "A countdown is between 5 and 3600 seconds.")],
-    )
-    submit = SubmitField("Save poll")
-
-    def validate_options(self, field):
-        """Classic polls take exactly three items; multiple choice 2-10 options (what a projector shows at 48 px)."""
-        items = stance_list(field.data)
-        if self.kind.data == PollKind.classic.value and len(items) != 3:
-            raise ValidationError("A classic poll needs exactly three items, one per line.")
-        if self.kind.data == PollKind.choice.value and not 2 <= len(items) <= 10:
-            raise ValidationError("A multiple-choice poll needs between two and ten options.")
-        if any(len(i) > 120 for i in items):
-            raise ValidationError("Keep each item under 120 characters.")
 
 
 class CoFacilitatorForm(FlaskForm):

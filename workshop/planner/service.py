@@ -21,6 +21,7 @@ from .models import (
     new_join_code,
     workshop_facilitators,
 )
+from .signals import workshop_cloned, workshop_settings_changed
 
 __all__ = ["DEFAULT_STANCES", "new_join_code"]
 
@@ -110,21 +111,15 @@ def create_workshop(data: dict, facilitator) -> Workshop:
 
 def update_workshop(workshop: Workshop, data: dict) -> Workshop:
     """Save edited details; live screens pick up moderation and name settings at once."""
-    from ..live.service import joining_changed
-    from ..questions.service import settings_changed
-
     apply_details(workshop, data)
     db.session.commit()
     log.info("workshop updated id=%s", workshop.id)
-    settings_changed(workshop)
-    joining_changed(workshop)  # cap or key rotation may have changed
+    workshop_settings_changed.send(workshop)  # live screens: joining; question walls: moderation, names
     return workshop
 
 
 def clone_workshop(workshop: Workshop, facilitator) -> Workshop:
     """Copy details, agenda and polls into a new draft workshop (no people, no votes)."""
-    from ..live.service import copy_polls
-
     copy = Workshop(timezone=workshop.timezone, join_code=_free_code(), slug=_free_slug(workshop.slug))
     for name in ("title", "description", "venue", "starts_at", "ends_at", "capacity", "stances",
                  "allow_names", "moderation", "require_ticket", "registration_opens_at",
@@ -135,7 +130,7 @@ def clone_workshop(workshop: Workshop, facilitator) -> Workshop:
     copy.agenda = [AgendaItem(position=i.position, title=i.title, kind=i.kind, minutes=i.minutes) for i in workshop.agenda]
     db.session.add(copy)
     db.session.flush()
-    copy_polls(workshop, copy)
+    workshop_cloned.send(workshop, copy=copy)  # the live area copies the polls
     db.session.commit()
     log.info("workshop cloned from=%s to=%s", workshop.id, copy.id)
     return copy

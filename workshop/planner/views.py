@@ -5,9 +5,8 @@ from flask_login import current_user, login_required
 
 from ..auth import facilitator_required
 from ..confirmation import confirm_first
-from ..live import service as live
 from . import service
-from .forms import AgendaItemForm, CoFacilitatorForm, PollForm, WorkshopForm, stance_list
+from .forms import AgendaItemForm, CoFacilitatorForm, WorkshopForm, stance_list
 
 bp = Blueprint("planner", __name__, url_prefix="/planner")
 
@@ -85,53 +84,6 @@ def agenda_action(workshop, item_id, action):
     return redirect(url_for("planner.agenda", slug=workshop.slug))
 
 
-@bp.route("/<slug>/polls", methods=["GET", "POST"])
-@facilitator_required
-def polls(workshop):
-    """Prepare polls."""
-    form = PollForm()
-    if form.validate_on_submit():
-        live.create_poll(workshop, **_poll_data(form))
-        flash("Poll added.", "success")
-        return redirect(url_for("planner.polls", slug=workshop.slug))
-    return render_template("planner/polls.html", workshop=workshop, form=form, polls=live.list_polls(workshop))
-
-
-@bp.route("/<slug>/polls/<int:poll_id>", methods=["GET", "POST"])
-@facilitator_required
-def edit_poll(workshop, poll_id):
-    """Edit a poll's wording."""
-    poll = live.get_poll(workshop, poll_id)
-    form = PollForm(obj=poll)
-    if request.method == "GET":
-        form.kind.data, form.options.data = poll.kind.value, "\n".join(poll.options)
-    if form.validate_on_submit():
-        try:
-            live.update_poll(poll, **_poll_data(form))
-        except live.LiveError as exc:
-            form.options.errors.append(str(exc))
-        else:
-            flash("Poll saved.", "success")
-            return redirect(url_for("planner.polls", slug=workshop.slug))
-    return render_template("planner/poll_edit.html", workshop=workshop, form=form, poll=poll)
-
-
-@bp.route("/<slug>/polls/<int:poll_id>/<action>", methods=["POST"])
-@facilitator_required
-def poll_action(workshop, poll_id, action):
-    """Move or delete a poll."""
-    poll = live.get_poll(workshop, poll_id)
-    if action == "delete":
-        back = url_for("planner.polls", slug=workshop.slug)
-        body = f"“{poll.prompt}” and all its votes are deleted for good."
-        if ask := confirm_first("Delete this poll?", body, "Delete poll", back, "Keep poll"):
-            return ask
-        live.delete_poll(poll)
-    elif action in ("up", "down"):
-        live.move_poll(poll, -1 if action == "up" else 1)
-    return redirect(url_for("planner.polls", slug=workshop.slug))
-
-
 @bp.route("/<slug>/facilitators", methods=["GET", "POST"])
 @facilitator_required
 def facilitators(workshop):
@@ -170,11 +122,3 @@ def _fill_local(form: WorkshopForm, workshop) -> None:
     form.moderation.data = workshop.moderation.value
     for verdict, meaning in workshop.meanings.items():
         getattr(form, f"meaning_{verdict}").data = meaning
-
-
-def _poll_data(form: PollForm) -> dict:
-    options = stance_list(form.options.data) if form.kind.data != "verdict" else []
-    return {"kind": form.kind.data, "prompt": form.prompt.data.strip(), "options": options,
-            "show_live": form.show_live.data, "timer_seconds": form.timer_seconds.data}
-
-

@@ -17,6 +17,7 @@ from ..live.models import PASS_NEEDED, Participant
 from ..models import is_key, utcnow
 from ..planner.models import Moderation, Workshop
 from ..planner.service import apply_details
+from ..planner.signals import workshop_settings_changed
 from ..ratelimit import limit
 from .models import DISMISS_REASONS, ModerationAction, Question, QuestionStatus, Upvote
 
@@ -536,8 +537,16 @@ def set_moderation(workshop: Workshop, mode) -> Workshop:
 
 def settings_changed(workshop: Workshop) -> None:
     """Re-send walls after the workshop's moderation or names setting changed."""
-    pulse.mark("questions_wall", workshop.id)
-    pulse.mark("questions_wall_phones", workshop.id)
+    pulse.mark("questions_wall", workshop.id)  # phones too: a wall_delta carries the settings whole
+
+
+def _resend_walls(workshop: Workshop, **_extra) -> None:
+    settings_changed(workshop)
+
+
+def subscribe() -> None:
+    """Connect to the planner's signals (create_app calls it: explicit, never an import's side effect)."""
+    workshop_settings_changed.connect(_resend_walls)
 
 
 # --- export -------------------------------------------------------------------------------
