@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 
 from .config import DEFAULTS, from_environment
 from .extensions import csrf, db, login_manager, migrate, socketio
-from .sockets import GuardedPacket, SafeJSON
+from .sockets import ConnectionBudget, GuardedPacket, SafeJSON, fair_websockets
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -78,6 +78,8 @@ def register_extensions(app: Flask) -> None:
         ping_interval=20,
         ping_timeout=20,
     )
+    ConnectionBudget(app, socketio.server)  # a flooding connection is closed before its frames are decoded
+    fair_websockets(socketio.server)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -9,13 +9,20 @@ Two layers, both before any handler or Flask request context runs (a refusal cos
 - ``GuardedNamespace`` gives each socket a token bucket per event (``state`` about once a second, the
   rest a handful a second); beyond it the socket gets "Too many requests: slow down.", and a socket that
   keeps going is disconnected (logged once). Buckets live in this process: a socket lives in one.
+
+Below both, ``ConnectionBudget`` counts every message of an Engine.IO connection before it is decoded or
+given a task, and closes a connection that sends far more than any page does (the namespaces' own limits
+act first; this is what keeps a flood of tens of thousands of frames from costing the process seconds).
+Under gevent, ``FairWebSocket`` makes the websocket reader yield after each message it buffers.
 """
 
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from engineio import json as engineio_json
+from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
 from flask_socketio import ConnectionRefusedError, Namespace
 from socketio import packet
 
@@ -271,3 +278,76 @@ class GuardedNamespace(Namespace):
             for credential in self._credentials.get(sid, ()):
                 self._banned[credential] = budget.banned_until
         return True
+
+
+class ConnectionBudget:
+    """One token bucket per Engine.IO connection, for all its messages, counted before anything decodes them.
+
+    A page sends a handful of messages a second on all its namespaces together (each namespace lets a phone
+    about 8 events a second through); ``rate``/``burst`` are several times that. A connection past it is
+    closed at once and its remaining frames are dropped unread: a flooder costs a counter per frame, not a
+    decode, a task and a refusal. Follows RATELIMIT_ENABLED like the namespaces.
+    """
+
+    rate, burst = 40.0, 100.0
+
+    def __init__(self, app, server):
+        self.app, self.eio = app, server.eio
+        self._levels: dict[str, tuple[float, float]] = {}  # eio sid -> (tokens, last refill)
+        self._closed: set[str] = set()
+        self._on_message: Callable = self.eio.handlers["message"]
+        self._on_disconnect: Callable = self.eio.handlers["disconnect"]
+        self.eio.on("message", self.message)
+        self.eio.on("disconnect", self.disconnect)
+
+    def message(self, eio_sid, data):
+        """Pass a message on to Socket.IO, or drop it and close a connection past its budget."""
+        if eio_sid in self._closed:
+            return None
+        if self._take(eio_sid) or self.app.config.get("RATELIMIT_ENABLED", True) is False:
+            return self._on_message(eio_sid, data)
+        self._closed.add(eio_sid)
+        log.warning("connection closed for flooding eio_sid=%s", eio_sid)
+        self.eio.disconnect(eio_sid)
+        return None
+
+    def disconnect(self, eio_sid, *reason):
+        """Forget a closed connection's bucket, then let Socket.IO run its disconnect handlers."""
+        self._levels.pop(eio_sid, None)
+        self._closed.discard(eio_sid)
+        return self._on_disconnect(eio_sid, *reason)
+
+    def _take(self, eio_sid) -> bool:
+        # No lock: under gevent nothing here yields, and with threads a lost update only errs by a token.
+        now = time.monotonic()
+        tokens, last = self._levels.get(eio_sid, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - last) * self.rate)
+        self._levels[eio_sid] = (tokens - 1, now) if tokens >= 1 else (tokens, now)
+        return tokens >= 1
+
+
+def fair_websockets(server) -> None:
+    """Under gevent, have each websocket's reader yield after every message it buffers.
+
+    simple-websocket's reader loops recv -> parse every frame -> recv, and gevent's recv does not yield
+    while data is waiting: a phone that keeps its socket full kept the whole process to itself, the
+    guards above included. Yielding on each message lets the Engine.IO handler count it at once.
+    """
+    eio = server.eio
+    websocket = eio._async.get("websocket")
+    if eio.async_mode != "gevent" or not isinstance(websocket, type) or not issubclass(websocket, SimpleWebSocketWSGI):
+        return  # threading (tests, dev server) or gevent-websocket: readers are threads or yield already
+    import gevent
+    import gevent.event
+
+    class YieldingEvent(gevent.event.Event):
+        def set(self):
+            super().set()
+            gevent.sleep(0)
+
+    class FairWebSocket(websocket):
+        def __init__(self, handler, server):
+            super().__init__(handler, server)
+            self.server_args["event_class"] = YieldingEvent
+
+    eio._async = {**eio._async, "websocket": FairWebSocket}  # this server's copy; the driver's stays as it is

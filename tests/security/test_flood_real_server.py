@@ -207,3 +207,32 @@ def test_malformed_frames_get_an_error_ack_and_no_traceback(server):  # noqa: F8
     time.sleep(0.5)
     log = _log(server)
     assert "Traceback" not in log and "handler error" not in log, log[-3000:]
+
+
+def test_a_connection_sending_far_more_than_any_page_is_closed_before_its_frames_are_read(server):  # noqa: F811
+    """Frames for a namespace the socket never joined pass no namespace guard: the connection's own budget
+    (sockets.ConnectionBudget) closes it, and an honest phone on another connection is untouched."""
+    ws = websocket.create_connection(server.url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket",
+                                     timeout=10)
+    assert ws.recv().startswith("0")
+    honest = RawPhone(server.url, "/live", _token(server.url))
+    sent, closed = 0, False
+    try:
+        for sent in range(1, 5001):
+            ws.send(f'42/nowhere,{sent}["state",{{}}]')
+    except (websocket.WebSocketConnectionClosedException, ConnectionError, OSError):
+        closed = True
+    ws.settimeout(5)
+    try:
+        while frame := ws.recv():
+            assert frame in ("1", "2"), frame  # a close packet or a ping; nothing answers the flood
+            if frame == "1":
+                break
+        closed = True
+    except (websocket.WebSocketConnectionClosedException, ConnectionError, OSError):
+        closed = True
+    assert closed, f"still open after {sent} frames"
+    honest.ws.send(f'42/live,1["state",{{}}]')
+    assert honest.ack(1)["ok"] is True  # the other connection still gets its state
+    honest.ws.close()
+    assert "connection closed for flooding" in _log(server)
