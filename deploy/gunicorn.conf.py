@@ -5,6 +5,8 @@ more processes on more ports behind nginx (deploy/nginx.conf, scripts/cluster.sh
 """
 
 import os
+import re
+from pathlib import Path
 
 bind = os.environ.get("BIND", f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}")
 workers = 1
@@ -20,6 +22,11 @@ errorlog = os.environ.get("ERROR_LOG", "-")
 loglevel = os.environ.get("LOG_LEVEL", "info")
 proc_name = os.environ.get("PROC_NAME", "workshop")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Each process its own control socket (`gunicornc -s PATH`): gunicorn's default is one path per user
+# (~/.gunicorn/gunicorn.ctl), which every process on the machine would take over from the previous one
+# and the first to stop would delete. Default: instance/gunicorn-<bind address>.ctl.
+control_socket = os.environ.get("CONTROL_SOCKET") or str(
+    Path(__file__).resolve().parents[1] / "instance" / f"gunicorn-{re.sub(r'[^A-Za-z0-9.]+', '-', bind)}.ctl")
 
 # Thousands of long-lived sockets make every older-generation collection walk a big heap, and each
 # Socket.IO event leaves a little cyclic garbage (werkzeug's URL matcher): with Python's default
