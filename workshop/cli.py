@@ -33,8 +33,17 @@ def create_facilitator(email: str, name: str | None, password: str) -> None:
     """Create a facilitator account, or reset its password (at least 12 characters, not a common one)."""
     if problem := password_problem(password):
         raise click.BadParameter(problem, param_hint="password")
+    existed = find_facilitator(email) is not None
     user = save_facilitator(email, password, name)
-    click.echo(f"Facilitator {user.email} saved.")
+    if not existed:
+        click.echo(f"Facilitator {user.email} created.")
+        return
+    click.echo(f"Facilitator {user.email} already existed: its password is now the one you typed.")
+    admin = os.environ.get("WORKSHOP_ADMIN_EMAIL", "").strip().lower()
+    if admin == user.email and os.environ.get("WORKSHOP_ADMIN_PASSWORD"):
+        click.echo("Note: WORKSHOP_ADMIN_EMAIL names this account, which setup creates or updates at every start "
+                   "(`make run`, `flask setup`): the next start sets its password back to WORKSHOP_ADMIN_PASSWORD. "
+                   "Change or unset those variables to keep this password.")
 
 
 def ensure_admin() -> Facilitator:

@@ -54,3 +54,17 @@ def test_setup_seeds_demo_with_two_hosts_once(runner, monkeypatch):
     assert runner.invoke(args=["setup"]).exit_code == 0
     assert db.session.query(Workshop).count() == 1 and db.session.query(Facilitator).count() == 2
     assert find_facilitator("host@nhs.example").check_password("a-long-password")
+
+
+def test_create_facilitator_says_when_the_account_exists_and_the_environment_owns_it(runner, monkeypatch):
+    monkeypatch.setenv("WORKSHOP_ADMIN_EMAIL", "Host@NHS.example")
+    monkeypatch.setenv("WORKSHOP_ADMIN_PASSWORD", "a-long-password")
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0  # setup's ensure_admin creates the account
+    result = runner.invoke(args=["create-facilitator", "--email", "host@nhs.example"],
+                           input="plum kettle orbit\nplum kettle orbit\n")
+    assert result.exit_code == 0, result.output
+    assert "already existed" in result.output and "WORKSHOP_ADMIN_PASSWORD" in result.output
+    assert find_facilitator("host@nhs.example").check_password("plum kettle orbit")
+    fresh = runner.invoke(args=["create-facilitator", "--email", "other@example.org"],
+                          input="plum kettle orbit\nplum kettle orbit\n")
+    assert "created" in fresh.output and "WORKSHOP_ADMIN" not in fresh.output
