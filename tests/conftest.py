@@ -1,6 +1,7 @@
 """Shared fixtures: app, client, runner, socket clients, SMTP server, make_* builders."""
 
 import os
+import secrets
 import socket
 import threading
 from datetime import timedelta
@@ -35,8 +36,39 @@ def free_port() -> int:
 
 
 def database_url(tmp_path) -> str:
-    """PostgreSQL when DATABASE_URL is set (the second CI run), else a fresh SQLite file."""
+    """PostgreSQL when DATABASE_URL is set (the second CI run: this run's own database, see below), else a fresh
+    SQLite file."""
     return os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def run_database():
+    """In the PostgreSQL pass, a database of this run's own on DATABASE_URL's server: tests drop and create every
+    table, so two runs sharing one database (two checkouts, two CI jobs on one server) would wipe each other.
+
+    DATABASE_URL (the Makefile passes PG_TEST_URL) names the server and a database to connect to; this session
+    creates `test_<pid>_<random>` there, points DATABASE_URL at it, and drops it at the end."""
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith("postgresql"):
+        yield None
+        return
+    from sqlalchemy import create_engine, make_url, text
+
+    name = f"test_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - any connection error: the reason goes into the skip/failure
+        admin.dispose()
+        need(False, f"PostgreSQL at DATABASE_URL={make_url(base)!r} could not create a test database: {exc}")
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", url)
+        yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture

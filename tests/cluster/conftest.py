@@ -27,7 +27,10 @@ from psycopg import sql
 from tests.conftest import need
 
 ROOT = Path(__file__).resolve().parents[2]
-PG_URL = os.environ.get("CLUSTER_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/workshop_cluster_test")
+# CLUSTER_DATABASE_URL names the server and a prefix: each run gets its own database (<prefix>_<pid>_<random>),
+# dropped at the end, so two runs on one server do not wipe each other's.
+PG_BASE_URL = os.environ.get("CLUSTER_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/workshop_cluster_test")
+PG_URL = f"{PG_BASE_URL}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
 REDIS_URL = os.environ.get("CLUSTER_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
@@ -53,11 +56,24 @@ def _admin_url() -> str:
 
 
 def recreate_database() -> None:
-    """Drop and create the cluster test database (migrations then run from an empty one)."""
-    name = PG_URL.rsplit("/", 1)[1]
+    """Drop and create this run's cluster test database (migrations then run from an empty one)."""
+    drop_database()
     with psycopg.connect(_admin_url(), autocommit=True) as conn:
-        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(PG_URL.rsplit("/", 1)[1])))
+
+
+def drop_database() -> None:
+    """Drop this run's cluster test database if it exists."""
+    with psycopg.connect(_admin_url(), autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(PG_URL.rsplit("/", 1)[1])))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def drop_run_database():
+    """Drop this run's cluster database when the session ends (if a test created it)."""
+    yield
+    if pg_available():
+        drop_database()
 
 
 def free_ports(count: int) -> int:
