@@ -71,7 +71,7 @@ def analyse(result: dict) -> dict:
     ratio = lambda key: round(app[key] / base[key], 2) if app and base and base[key] else None  # noqa: E731
     main = plan["main"]
     targets = {}
-    if app:
+    if app and main >= 2000 and max(plan["rates"]) >= 1500:  # a smoke or smaller run judges integrity only
         targets = {
             f"{main} phones connected, zero failures": app["connect_failures"] == 0 and app["burst_phones"] == main,
             ">= 1500 votes/s sustained with p99 <= 250 ms": app["max_sustained"] >= 1500,
