@@ -59,7 +59,7 @@ def ensure_admin() -> Facilitator:
     password = generate_password()
     user = save_facilitator("host@example.org", password, "Host")
     click.echo(f"\n  Facilitator login: {user.email} / {password}\n  (shown once; change it with "
-               "`flask --app workshop create-facilitator`)\n")
+               "`.venv/bin/flask --app workshop create-facilitator`)\n")
     return user
 
 
