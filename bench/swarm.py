@@ -284,7 +284,13 @@ class Swarm:
             else:
                 to_projector.append(mine[j][0] - sent)
         errors = [r[3] for r in records if not r[2]]
-        return {"planned": planned, "sent": len(records), "skipped_busy": skipped, "acked": acked,
+        t0 = min((r[0] for r in records), default=0.0)
+        worst = {}  # second of the phase -> its slowest ack: shows when a stall happened, not only that it did
+        for sent, acked_at, _ok, _err in ok:
+            second = int(sent - t0)
+            worst[second] = max(worst.get(second, 0.0), acked_at - sent)
+        return {"ack_worst_ms_by_second": [round(1000 * worst.get(s, 0.0)) for s in range(max(worst, default=-1) + 1)],
+                "planned": planned, "sent": len(records), "skipped_busy": skipped, "acked": acked,
                 "refused": len(errors), "timeouts": self.timeouts, "errors": sorted(set(map(str, errors)))[:3],
                 "send_seconds": round(sent_for, 2), "achieved_rate": round(len(records) / sent_for, 1) if sent_for else None,
                 "ack": summary([r[1] - r[0] for r in ok]), "to_projector": summary(to_projector),
