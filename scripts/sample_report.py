@@ -23,6 +23,7 @@ from workshop import create_app  # noqa: E402
 from workshop.accounts.service import save_facilitator  # noqa: E402
 from workshop.demo import seed_demo  # noqa: E402
 from workshop.extensions import db  # noqa: E402
+from workshop.live import ballots  # noqa: E402
 from workshop.live import service as live  # noqa: E402
 from workshop.live.models import Vote  # noqa: E402
 from workshop.planner.service import get_workshop  # noqa: E402
@@ -87,7 +88,7 @@ def _run(poll, phones, rng, shift: bool) -> None:
             continue
         weights = LEANING[phone.stance]
         if shift and phone.id in earlier and rng.random() < 0.7:
-            live.cast_vote(phone, poll.id, earlier[phone.id])  # most people stick to their answer
+            ballots.submit_vote(phone.id, poll.id, earlier[phone.id])  # most people stick to their answer
             continue
         if shift:
             weights = (weights[0] + 4, weights[1], max(weights[2] - 2, 1))
@@ -97,7 +98,7 @@ def _run(poll, phones, rng, shift: bool) -> None:
             choice = str(rng.choices(range(len(poll.options)), weights=(5, 3, 2, 1))[0])
         else:
             choice = rng.choices(["snog", "marry", "avoid"], weights=weights)[0]
-        live.cast_vote(phone, poll.id, choice)
+        ballots.submit_vote(phone.id, poll.id, choice)
     live.close_poll(poll)
     live.reveal_poll(poll)
 

@@ -108,11 +108,13 @@ def register_socket_namespaces() -> None:
 
 def register_signals() -> None:
     """Connect the areas to the planner's signals (clone, settings saved); connecting again is a no-op."""
-    from .live.service import subscribe as live_subscribe
-    from .questions.service import subscribe as questions_subscribe
+    from .live import joining
+    from .live import service as live
+    from .questions import service as questions
 
-    live_subscribe()
-    questions_subscribe()
+    live.subscribe()
+    joining.subscribe()
+    questions.subscribe()
 
 
 def register_hooks(app: Flask) -> None:

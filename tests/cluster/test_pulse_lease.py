@@ -8,6 +8,7 @@ import redis
 from tests.cluster.conftest import REDIS_URL, redis_available
 from tests.conftest import need
 from workshop import pulse
+from workshop.live import ballots
 from workshop.live import service as live
 
 seen: list[set] = []
@@ -61,6 +62,6 @@ def test_a_vote_marks_its_poll_in_redis(shared, make_workshop, make_participant,
     workshop = make_workshop()
     poll = make_poll(workshop)
     live.open_poll(poll)
-    live.cast_vote(make_participant(workshop), poll.id, "snog")
+    ballots.submit_vote(make_participant(workshop).id, poll.id, "snog")
     members = redis.Redis.from_url(REDIS_URL).smembers(f"{shared.config['REDIS_NAMESPACE']}:pulse:dirty:tally")
     assert members == {str(poll.id).encode()}

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from workshop import create_app
 from workshop.extensions import db
+from workshop.live import ballots
 from workshop.live import service as live
 from workshop.planner.models import Workshop
 
@@ -93,10 +94,10 @@ def seed(slug: str, state: str) -> None:
     live.open_poll(poll)
     if phase == "voting":
         for n, person in enumerate(people[: len(people) // 2]):
-            live.submit_vote(person.id, poll.id, choice_for(kind, poll, n))
+            ballots.submit_vote(person.id, poll.id, choice_for(kind, poll, n))
         return
     for n, person in enumerate(people):
-        live.submit_vote(person.id, poll.id, choice_for(kind, poll, n))
+        ballots.submit_vote(person.id, poll.id, choice_for(kind, poll, n))
     live.reveal_poll(poll)
     if phase == "closed":
         live.close_poll(poll)

@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import login
 from workshop import pulse
 from workshop.extensions import db
-from workshop.live import service
+from workshop.live import joining, service
 from workshop.live.models import Participant, Vote
 from workshop.planner.models import Workshop
 
@@ -40,8 +40,8 @@ def stuff(client, socket_client, workshop, poll, address, attempts, **payload):
 
 def later(monkeypatch, windows):
     """Move the key clock ``windows`` minutes on (the key and browser passes follow it, nothing else does)."""
-    real = service.key_window
-    monkeypatch.setattr(service, "key_window", lambda at=None: real(at) + windows)
+    real = joining.key_window
+    monkeypatch.setattr(joining, "key_window", lambda at=None: real(at) + windows)
 
 
 @pytest.fixture
@@ -68,15 +68,15 @@ def test_rotating_key_refuses_the_script_without_the_key(client, socket_client, 
     refused = api_join(client, workshop, "10.16.0.2")
     assert refused.status_code == 403 and refused.get_json()["reason"] == "key"
     with client.application.test_request_context():
-        key = service.join_key(workshop)
+        key = joining.join_key(workshop)
     assert api_join(client, workshop, "10.16.0.2", key=key).status_code == 201  # a kiosk shown the key
 
 
 def test_guessing_the_key_stops_at_the_miss_budget(client, app, make_workshop):
     app.config.update(RATELIMIT_ENABLED=True, JOIN_KEY_MISSES=30)
     workshop = make_workshop(join_code_rotates=True)
-    right = service.join_key(workshop)
-    wrong = [f"{n:04d}" for n in range(10_000) if not service.key_matches(workshop, f"{n:04d}")]
+    right = joining.join_key(workshop)
+    wrong = [f"{n:04d}" for n in range(10_000) if not joining.key_matches(workshop, f"{n:04d}")]
     answers = [api_join(client, workshop, "10.16.0.3", key=key).get_json()["error"] for key in wrong[:40]]
     assert all("4-digit key" in a for a in answers[:30]) and all("Too many wrong keys" in a for a in answers[30:])
     blocked = api_join(client, workshop, "10.16.0.3", key=right)  # even the right key, from that address
@@ -99,17 +99,17 @@ def test_key_misses_are_counted_in_redis_for_every_process(app, make_workshop):
         need(False, f"Redis at {url} is not reachable: {exc}")
     app.config.update(RATELIMIT_ENABLED=True, REDIS_URL=url, JOIN_KEY_MISSES=3)
     workshop = make_workshop(join_code_rotates=True)
-    wrong = next(f"{n:04d}" for n in range(10_000) if not service.key_matches(workshop, f"{n:04d}"))
+    wrong = next(f"{n:04d}" for n in range(10_000) if not joining.key_matches(workshop, f"{n:04d}"))
     address = f"10.99.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
     if time.time() % 60 > 55:
         time.sleep(61 - time.time() % 60)  # all misses in one minute's window
     for _ in range(3):
-        with pytest.raises(service.JoinRefused, match="4-digit key"):
-            service.verify_key(workshop, wrong, address)
-    with pytest.raises(service.JoinRefused, match="Too many wrong keys"):
-        service.verify_key(workshop, service.join_key(workshop), address)
+        with pytest.raises(joining.JoinRefused, match="4-digit key"):
+            joining.verify_key(workshop, wrong, address)
+    with pytest.raises(joining.JoinRefused, match="Too many wrong keys"):
+        joining.verify_key(workshop, joining.join_key(workshop), address)
     assert int(client.get(f"rl:joinkey-miss:{address}:{int(time.time() // 60)}")) == 3
-    assert not any(address in name for name in service._misses)  # nothing counted in this process
+    assert not any(address in name for name in joining._misses)  # nothing counted in this process
 
 
 def test_cap_stops_the_script_at_the_cap(client, socket_client, open_poll):
@@ -117,21 +117,21 @@ def test_cap_stops_the_script_at_the_cap(client, socket_client, open_poll):
     assert stuff(client, socket_client, workshop, poll, "10.16.0.5", 40) == 5
     refused = api_join(client, workshop, "10.16.0.5")
     assert refused.status_code == 403 and refused.get_json() == {
-        "ok": False, "error": service.FULL, "reason": "full"}
+        "ok": False, "error": joining.FULL, "reason": "full"}
     page = client.post(f"/j/{workshop.join_code}", data={"stance": CORP}).get_data(as_text=True)
     assert "This session is full" in page and db.session.query(Participant).count() == 5
 
 
 def test_pause_refuses_the_script_and_the_join_page(client, socket_client, open_poll):
     workshop, poll = open_poll()
-    service.pause_joining(workshop, True)
+    joining.pause_joining(workshop, True)
     assert stuff(client, socket_client, workshop, poll, "10.16.0.6", 20) == 0
     assert api_join(client, workshop, "10.16.0.6").get_json()["reason"] == "paused"
     page = client.get(f"/j/{workshop.join_code}").get_data(as_text=True)
-    assert service.PAUSED in page and 'name="stance"' not in page and "Use my ticket" in page
+    assert joining.PAUSED in page and 'name="stance"' not in page and "Use my ticket" in page
     refused = client.post(f"/j/{workshop.join_code}", data={"stance": CORP})
-    assert refused.status_code == 400 and service.PAUSED in refused.get_data(as_text=True)
-    service.pause_joining(workshop, False)
+    assert refused.status_code == 400 and joining.PAUSED in refused.get_data(as_text=True)
+    joining.pause_joining(workshop, False)
     assert client.post(f"/j/{workshop.join_code}", data={"stance": CORP}).status_code == 302
 
 
@@ -148,18 +148,18 @@ def test_per_address_join_limit_is_unchanged(client, app, make_workshop):
 def test_key_is_four_digits_stable_in_its_minute_and_rotates(app, make_workshop):
     one, two = make_workshop(), make_workshop()
     t = 1_800_000_000.0
-    assert service.join_key(one, at=t) == service.join_key(one, at=t + 59) and len(service.join_key(one, at=t)) == 4
-    keys = {service.join_key(one, at=t + 60 * n) for n in range(20)}
+    assert joining.join_key(one, at=t) == joining.join_key(one, at=t + 59) and len(joining.join_key(one, at=t)) == 4
+    keys = {joining.join_key(one, at=t + 60 * n) for n in range(20)}
     assert len(keys) > 15 and all(k.isdigit() for k in keys)
-    assert [service.join_key(one, at=t + 60 * n) for n in range(20)] != [service.join_key(two, at=t + 60 * n)
+    assert [joining.join_key(one, at=t + 60 * n) for n in range(20)] != [joining.join_key(two, at=t + 60 * n)
                                                                            for n in range(20)]
-    current, previous = service.join_key(one, at=t), service.join_key(one, at=t - 60)
-    assert service.key_matches(one, current, at=t) and service.key_matches(one, previous, at=t)
-    assert service.key_matches(one, f" {current[:2]} {current[2:]} ", at=t)  # typed with spaces
-    old = next(service.join_key(one, at=t - 60 * n) for n in range(2, 30)
-               if service.join_key(one, at=t - 60 * n) not in (current, previous))
-    assert not service.key_matches(one, old, at=t)
-    assert not any(service.key_matches(one, bad, at=t) for bad in (None, 1234, "", "\x00", "é" * 4))
+    current, previous = joining.join_key(one, at=t), joining.join_key(one, at=t - 60)
+    assert joining.key_matches(one, current, at=t) and joining.key_matches(one, previous, at=t)
+    assert joining.key_matches(one, f" {current[:2]} {current[2:]} ", at=t)  # typed with spaces
+    old = next(joining.join_key(one, at=t - 60 * n) for n in range(2, 30)
+               if joining.join_key(one, at=t - 60 * n) not in (current, previous))
+    assert not joining.key_matches(one, old, at=t)
+    assert not any(joining.key_matches(one, bad, at=t) for bad in (None, 1234, "", "\x00", "é" * 4))
 
 
 def test_qr_carries_the_current_key_for_hosts_screens_only(client, make_workshop, make_facilitator):
@@ -168,7 +168,7 @@ def test_qr_carries_the_current_key_for_hosts_screens_only(client, make_workshop
     host = make_facilitator()
     workshop = make_workshop(host, join_code="ROT1", join_code_rotates=True)
     with client.application.test_request_context():
-        key, token = service.join_key(workshop), service.screen_token(workshop)
+        key, token = joining.join_key(workshop), joining.screen_token(workshop)
     keyed = f"http://workshop.test/j/ROT1?k={key}"
     anonymous = client.get("/live/ROT1/screen").get_data(as_text=True)
     assert "?k=" not in anonymous and f"ROT1 {key}" not in anonymous
@@ -191,7 +191,7 @@ def test_qr_then_stance_joins_and_strips_the_key(client, make_workshop):
     page = client.get("/j/ROT2").get_data(as_text=True)
     assert 'name="key"' in page and 'inputmode="numeric"' in page
     with client.application.test_request_context():
-        key = service.join_key(workshop)
+        key = joining.join_key(workshop)
     scanned = client.get(f"/j/ROT2?k={key}")
     assert scanned.status_code == 302 and scanned.headers["Location"].endswith("/j/ROT2")
     assert 'name="key"' not in client.get("/j/ROT2").get_data(as_text=True)  # the QR filled it in
@@ -204,7 +204,7 @@ def test_stance_form_asks_for_the_key_without_a_qr(client, make_workshop):
     missing = client.post("/j/ROT3", data={"stance": CORP})
     assert missing.status_code == 400 and "Type the 4-digit key" in missing.get_data(as_text=True)
     with client.application.test_request_context():
-        key = service.join_key(workshop)
+        key = joining.join_key(workshop)
     wrong = "0000" if key != "0000" else "1111"
     assert client.post("/j/ROT3", data={"stance": CORP, "key": wrong}).status_code == 400
     assert client.post("/j/ROT3", data={"stance": CORP, "key": key}).status_code == 302
@@ -214,9 +214,9 @@ def test_stance_form_asks_for_the_key_without_a_qr(client, make_workshop):
 def test_stale_qr_asks_for_the_key_on_screen(client, make_workshop, monkeypatch):
     workshop = make_workshop(join_code="ROT4", join_code_rotates=True)
     with client.application.test_request_context():
-        old = service.join_key(workshop)
+        old = joining.join_key(workshop)
     later(monkeypatch, 3)
-    if service.key_matches(workshop, old):
+    if joining.key_matches(workshop, old):
         pytest.skip("the key three minutes on happens to repeat")
     page = client.get(f"/j/ROT4?k={old}")
     assert page.status_code == 200 and "Type the 4-digit key" in page.get_data(as_text=True)
@@ -225,7 +225,7 @@ def test_stale_qr_asks_for_the_key_on_screen(client, make_workshop, monkeypatch)
 def test_typed_code_with_key(client, make_workshop):
     workshop = make_workshop(join_code="SNOG", join_code_rotates=True)
     with client.application.test_request_context():
-        key = service.join_key(workshop)
+        key = joining.join_key(workshop)
     for typed in (f"SNOG {key}", f"snog{key}", f" snog - {key[:2]} {key[2:]}"):
         response = client.application.test_client().post("/join", data={"code": typed})
         assert response.status_code == 302 and response.headers["Location"].endswith("/j/SNOG"), typed
@@ -245,9 +245,9 @@ def test_typed_code_of_a_workshop_without_rotation_ignores_digits(client, make_w
 def test_browser_pass_expires(client, make_workshop, monkeypatch):
     workshop = make_workshop(join_code="ROT5", join_code_rotates=True)
     with client.application.test_request_context():
-        key = service.join_key(workshop)
+        key = joining.join_key(workshop)
     client.get(f"/j/ROT5?k={key}")
-    later(monkeypatch, service.PASS_WINDOWS)
+    later(monkeypatch, joining.PASS_WINDOWS)
     assert client.post("/j/ROT5", data={"stance": CORP}).status_code == 400
 
 
@@ -257,7 +257,7 @@ def test_joined_phones_stay_joined_after_the_key_rotates(client, socket_client, 
     poll = make_poll(workshop)
     service.open_poll(poll)
     with client.application.test_request_context():
-        key = service.join_key(workshop)
+        key = joining.join_key(workshop)
     client.get(f"/j/ROT6?k={key}")
     client.post("/j/ROT6", data={"stance": CORP})
     token = db.session.query(Participant).one().token
@@ -275,13 +275,13 @@ def test_joined_phones_stay_joined_after_the_key_rotates(client, socket_client, 
 
 def test_automatic_cap_only_when_registration_is_used(app, make_workshop, make_registration):
     workshop = make_workshop(capacity=30)
-    assert service.participant_cap(workshop) is None
+    assert joining.participant_cap(workshop) is None
     make_registration(workshop)
-    assert service.participant_cap(workshop) == 30 + 6 + 10
+    assert joining.participant_cap(workshop) == 30 + 6 + 10
     workshop.capacity = 7
-    assert service.participant_cap(workshop) == 7 + 2 + 10  # 20 % rounded up
+    assert joining.participant_cap(workshop) == 7 + 2 + 10  # 20 % rounded up
     workshop.participant_cap = 3
-    assert service.participant_cap(workshop) == 3
+    assert joining.participant_cap(workshop) == 3
 
 
 def test_confirmed_ticket_binds_when_full_or_paused(client, make_workshop, make_registration):
@@ -290,7 +290,7 @@ def test_confirmed_ticket_binds_when_full_or_paused(client, make_workshop, make_
     service.create_participant(workshop, None)  # the cap is reached
     response = client.post(f"/j/{workshop.join_code}/ticket", data={"ticket": first.ticket_code})
     assert response.headers["Location"].endswith(f"/live/{workshop.join_code}")  # no key needed either
-    service.pause_joining(workshop, True)
+    joining.pause_joining(workshop, True)
     second_browser = client.application.test_client()
     response = second_browser.post(f"/j/{workshop.join_code}/ticket", data={"ticket": second.ticket_code})
     assert response.headers["Location"].endswith(f"/live/{workshop.join_code}")
@@ -311,8 +311,8 @@ def test_waitlisted_ticket_does_not_bypass_the_cap(client, make_workshop, make_r
 def test_joining_status_counts(app, make_workshop):
     workshop = make_workshop(participant_cap=10)
     for _ in range(3):
-        service.join_participant(workshop, None)
-    status = service.joining_status(workshop)
+        joining.join_participant(workshop, None)
+    status = joining.joining_status(workshop)
     assert {k: status[k] for k in ("paused", "cap", "cap_auto", "joined", "joins_last_minute", "rotates", "key")} == {
         "paused": False, "cap": 10, "cap_auto": False, "joined": 3, "joins_last_minute": 3, "rotates": False,
         "key": None}
@@ -326,7 +326,7 @@ def test_join_pause_from_the_control_screen(client, socket_client, make_workshop
     control = socket_client(auth={"code": workshop.join_code, "role": "control"}, http=client)
     projector = socket_client(auth={"code": workshop.join_code, "role": "projector"})
     state = received(control, "state")[0]["joining"]
-    assert state["paused"] is False and state["key"] == service.join_key(workshop) and "s=" in state["screen_url"]
+    assert state["paused"] is False and state["key"] == joining.join_key(workshop) and "s=" in state["screen_url"]
     public = received(projector, "state")[0]["joining"]
     assert public == {"paused": False, "full": False, "rotates": True, "key_expires_in": public["key_expires_in"]}
     ack = control.emit("join_pause", {"paused": True}, namespace="/live", callback=True)

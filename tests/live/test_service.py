@@ -3,7 +3,8 @@
 import pytest
 
 from workshop.extensions import db
-from workshop.live import service
+from workshop.live import ballots, payloads, service
+from workshop.live import state as live_state
 from workshop.live.models import PollState, Vote
 from workshop.live.service import LiveError
 from workshop.live.tally import tally
@@ -28,13 +29,13 @@ def test_one_vote_per_participant_changeable_while_open(make_workshop, make_poll
     workshop = make_workshop()
     poll, phone = make_poll(workshop), make_participant(workshop, CORP)
     service.open_poll(poll)
-    service.cast_vote(phone, poll.id, "snog")
-    service.cast_vote(phone, poll.id, "avoid")
+    ballots.submit_vote(phone.id, poll.id, "snog")
+    ballots.submit_vote(phone.id, poll.id, "avoid")
     assert db.session.query(Vote).count() == 1
     assert tally(poll)["counts"] == {"snog": 0, "marry": 0, "avoid": 1}
     service.close_poll(poll)
     with pytest.raises(LiveError, match="closed"):
-        service.cast_vote(phone, poll.id, "marry")
+        ballots.submit_vote(phone.id, poll.id, "marry")
 
 
 def test_bad_choices_and_foreign_polls_are_refused(make_workshop, make_poll, make_participant):
@@ -45,9 +46,9 @@ def test_bad_choices_and_foreign_polls_are_refused(make_workshop, make_poll, mak
     phone = make_participant(workshop)
     for choice in ("kiss", None, ["snog"], 3):
         with pytest.raises(LiveError):
-            service.cast_vote(phone, poll.id, choice)
+            ballots.submit_vote(phone.id, poll.id, choice)
     with pytest.raises(LiveError):
-        service.cast_vote(phone, foreign.id, "snog")
+        ballots.submit_vote(phone.id, foreign.id, "snog")
     assert db.session.query(Vote).count() == 0
 
 
@@ -57,8 +58,8 @@ def test_classic_poll_needs_distinct_assignment(make_workshop, make_poll, make_p
     service.open_poll(poll)
     phone = make_participant(workshop)
     with pytest.raises(LiveError, match="different answer"):
-        service.cast_vote(phone, poll.id, ["snog", "snog", "avoid"])
-    service.cast_vote(phone, poll.id, ["marry", "snog", "avoid"])
+        ballots.submit_vote(phone.id, poll.id, ["snog", "snog", "avoid"])
+    ballots.submit_vote(phone.id, poll.id, ["marry", "snog", "avoid"])
     grid = tally(poll)["counts"]
     assert grid[0]["marry"] == 1 and grid[1]["snog"] == 1 and grid[2]["avoid"] == 1
 
@@ -68,20 +69,20 @@ def test_stance_split_hides_groups_under_five(make_workshop, make_poll, make_par
     poll = make_poll(workshop)
     service.open_poll(poll)
     for n in range(6):
-        service.cast_vote(make_participant(workshop, CORP), poll.id, "snog" if n < 4 else "avoid")
+        ballots.submit_vote(make_participant(workshop, CORP).id, poll.id, "snog" if n < 4 else "avoid")
     for _ in range(4):
-        service.cast_vote(make_participant(workshop, ACT), poll.id, "avoid")
+        ballots.submit_vote(make_participant(workshop, ACT).id, poll.id, "avoid")
     result = tally(poll)
     assert result["total"] == 10 and result["counts"]["avoid"] == 6
     groups = {g["stance"]: g for g in result["by_stance"]}
     # Activists alone hidden would still show: overall avoid 6 - corporate avoid 2 = their 4. So both go.
     assert groups[CORP] == {"stance": CORP, "hidden": True} and groups[ACT] == {"stance": ACT, "hidden": True}
     for _ in range(3):
-        service.cast_vote(make_participant(workshop, ACT), poll.id, "marry")  # activists: 7
+        ballots.submit_vote(make_participant(workshop, ACT).id, poll.id, "marry")  # activists: 7
     for _ in range(3):
-        service.cast_vote(make_participant(workshop, "Both"), poll.id, "snog")  # "Both": 3
+        ballots.submit_vote(make_participant(workshop, "Both").id, poll.id, "snog")  # "Both": 3
     for _ in range(2):
-        service.cast_vote(make_participant(workshop), poll.id, "marry")  # "Not stated": 2
+        ballots.submit_vote(make_participant(workshop).id, poll.id, "marry")  # "Not stated": 2
     groups = {g["stance"]: g for g in tally(poll)["by_stance"]}
     # The two small groups add up to 5: subtraction gives only their combined votes, so both others show.
     assert groups[CORP]["counts"] == {"snog": 4, "marry": 0, "avoid": 2}
@@ -93,23 +94,23 @@ def test_results_hidden_until_reveal_unless_live(make_workshop, make_poll, make_
     workshop = make_workshop()
     hidden, live = make_poll(workshop), make_poll(workshop, show_live=True)
     service.open_poll(hidden)
-    assert "results" not in service.poll_payload(hidden)
-    assert "results" in service.poll_payload(hidden, full=True)
+    assert "results" not in payloads.poll_payload(hidden)
+    assert "results" in payloads.poll_payload(hidden, full=True)
     service.reveal_poll(hidden)
-    assert service.poll_payload(hidden)["results"]["total"] == 0
+    assert payloads.poll_payload(hidden)["results"]["total"] == 0
     service.open_poll(live)
-    assert "results" in service.poll_payload(live)
+    assert "results" in payloads.poll_payload(live)
 
 
 def test_rerun_starts_a_new_round_and_keeps_the_old(make_workshop, make_poll, make_participant):
     workshop = make_workshop()
     poll, phone = make_poll(workshop), make_participant(workshop, CORP)
     service.open_poll(poll)
-    service.cast_vote(phone, poll.id, "avoid")
+    ballots.submit_vote(phone.id, poll.id, "avoid")
     service.close_poll(poll)
     service.open_poll(poll)
-    assert poll.round == 2 and service.my_vote(poll, phone) is None
-    service.cast_vote(phone, poll.id, "snog")
+    assert poll.round == 2 and payloads.my_vote(poll, phone) is None
+    ballots.submit_vote(phone.id, poll.id, "snog")
     assert tally(poll, 1)["counts"]["avoid"] == 1 and tally(poll, 2)["counts"]["snog"] == 1
 
 
@@ -117,7 +118,7 @@ def test_reset_discards_current_run(make_workshop, make_poll, make_participant):
     workshop = make_workshop()
     poll = make_poll(workshop)
     service.open_poll(poll)
-    service.cast_vote(make_participant(workshop), poll.id, "marry")
+    ballots.submit_vote(make_participant(workshop).id, poll.id, "marry")
     service.reset_poll(poll)
     assert poll.state == PollState.draft and db.session.query(Vote).count() == 0
 
@@ -140,11 +141,11 @@ def test_voting_pass_requires_checked_in_ticket(make_workshop, make_poll, make_p
     poll = make_poll(workshop)
     service.open_poll(poll)
     with pytest.raises(LiveError, match="voting pass"):
-        service.cast_vote(make_participant(workshop), poll.id, "snog", require_ticket=True)
+        ballots.submit_vote(make_participant(workshop).id, poll.id, "snog")
     registration = make_registration(workshop, stance=ACT)
     phone = service.bind_ticket(workshop, registration.ticket_code.lower())
     assert phone.stance == ACT and registration.checked_in_at is not None
-    service.cast_vote(phone, poll.id, "snog", require_ticket=True)
+    ballots.submit_vote(phone.id, poll.id, "snog")
     assert service.bind_ticket(workshop, registration.ticket_code).id == phone.id
 
 
@@ -160,11 +161,11 @@ def test_session_state_has_poll_vote_and_results_when_revealed(make_workshop, ma
     workshop = make_workshop()
     poll, phone = make_poll(workshop), make_participant(workshop, CORP)
     service.open_poll(poll)
-    service.cast_vote(phone, poll.id, "marry")
-    state = service.session_state(workshop, "phone", phone)
+    ballots.submit_vote(phone.id, poll.id, "marry")
+    state = live_state.session_state(workshop, "phone", phone)
     assert state["poll"]["id"] == poll.id and state["my_vote"] == "marry" and "results" not in state["poll"]
     service.reveal_poll(poll)
-    assert service.session_state(workshop, "phone", phone)["poll"]["results"]["counts"]["marry"] == 1
+    assert live_state.session_state(workshop, "phone", phone)["poll"]["results"]["counts"]["marry"] == 1
 
 
 def test_choice_poll_takes_only_its_own_answer_numbers(make_workshop, make_poll, make_participant):
@@ -174,8 +175,8 @@ def test_choice_poll_takes_only_its_own_answer_numbers(make_workshop, make_poll,
     phone = make_participant(workshop)
     for choice in ("3", "-1", "01", " 1", "1.0", "٣", "1" * 5000, "snog", ""):
         with pytest.raises(LiveError, match="not one of this poll's answers"):
-            service.cast_vote(phone, poll.id, choice)
-    assert service.cast_vote(phone, poll.id, "2")["choice"] == "2"
+            ballots.submit_vote(phone.id, poll.id, choice)
+    assert ballots.submit_vote(phone.id, poll.id, "2")["choice"] == "2"
     assert db.session.query(Vote).one().choice == "2"
 
 

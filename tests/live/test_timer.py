@@ -5,7 +5,7 @@ from datetime import timedelta
 from tests.conftest import login
 from workshop import pulse
 from workshop.extensions import db
-from workshop.live import service
+from workshop.live import payloads, service
 from workshop.live.models import PollState, Vote
 from workshop.models import utcnow
 
@@ -43,7 +43,7 @@ def test_open_uses_the_planned_countdown_and_payload_carries_its_end(make_worksh
     poll = make_poll(make_workshop())
     poll.timer_seconds = 45
     service.open_poll(poll)
-    payload = service.poll_payload(poll)
+    payload = payloads.poll_payload(poll)
     assert payload["timer_seconds"] == 45
     assert 44 <= payload["closes_at"] - payload["at"] <= 45
 
@@ -52,7 +52,7 @@ def test_open_with_zero_seconds_has_no_countdown(make_workshop, make_poll):
     poll = make_poll(make_workshop())
     poll.timer_seconds = 45
     service.open_poll(poll, 0)
-    assert poll.closes_at is None and service.poll_payload(poll)["closes_at"] is None
+    assert poll.closes_at is None and payloads.poll_payload(poll)["closes_at"] is None
 
 
 def test_control_starts_replaces_and_cancels_a_countdown(socket_client, client, make_workshop, make_poll):

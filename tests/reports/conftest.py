@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from workshop.extensions import db
+from workshop.live import ballots
 from workshop.live import service as live
 from workshop.planner import service as planner
 from workshop.questions.models import ModerationAction, Question, QuestionStatus, Upvote
@@ -42,20 +43,20 @@ def ran(app, make_facilitator, make_workshop, make_registration, make_poll):
     choice = make_poll(workshop, "choice", "After today?", ["Engage more", "No change", "Careful"])
     live.open_poll(verdict)
     for phone, (_, first, _) in zip(phones, VERDICTS, strict=True):
-        live.cast_vote(phone, verdict.id, first)
+        ballots.submit_vote(phone.id, verdict.id, first)
     live.close_poll(verdict)
     live.open_poll(classic)
     for phone, choices in zip(phones, CLASSIC, strict=False):
-        live.cast_vote(phone, classic.id, choices)
+        ballots.submit_vote(phone.id, classic.id, choices)
     live.close_poll(classic)
     live.open_poll(choice)
     for phone, answer in zip(phones, CHOICE, strict=False):
-        live.cast_vote(phone, choice.id, answer)
+        ballots.submit_vote(phone.id, choice.id, answer)
     live.close_poll(choice)
     live.open_poll(verdict)  # the re-run: round 2
     for phone, (_, _, second) in zip(phones, VERDICTS, strict=True):
         if second:
-            live.cast_vote(phone, verdict.id, second)
+            ballots.submit_vote(phone.id, verdict.id, second)
     live.close_poll(verdict)
 
     questions = _questions(workshop, phones)

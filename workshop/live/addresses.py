@@ -8,9 +8,9 @@ machine's LAN addresses are offered instead, on the same port, and the control s
 import ipaddress
 import socket
 from functools import lru_cache
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
-from flask import current_app, has_request_context, request
+from flask import current_app, has_request_context, request, url_for
 
 
 def public_url() -> str | None:
@@ -84,3 +84,10 @@ def join_warning() -> str | None:
     return (f"Phones cannot reach {host}: it is this computer only. The join QR code uses {lan} instead; "
             "start the server with HOST=0.0.0.0 so phones on the venue Wi-Fi reach it, or set PUBLIC_URL "
             "(README: Running it in a room).")
+
+
+def join_url(workshop, **query) -> str:
+    """The short URL the projector's QR code encodes, on an address phones can reach."""
+    path = url_for("live.join_code", code=workshop.join_code, **query) if has_request_context() else (
+        f"/j/{workshop.join_code}" + (f"?{urlencode(query)}" if query else ""))  # pulse broadcasts: no request
+    return base_url() + path

@@ -13,7 +13,8 @@ from ..planner import service as planner
 from ..planner.models import Workshop
 from ..ratelimit import limit
 from ..sockets import GuardedNamespace
-from . import presence, rooms, service
+from . import ballots, joining, payloads, presence, rooms, service
+from . import state as live_state
 from .models import Participant
 from .service import LiveError
 
@@ -86,7 +87,7 @@ class LiveNamespace(GuardedNamespace):
         rooms.join_for(workshop.id, client.role, client.participant_id, client.user_id)
         if client.role == "phone":
             presence.phone_joined(workshop.id)
-        self.emit("state", service.session_state(workshop, client.role, participant), room=request.sid)
+        self.emit("state", live_state.session_state(workshop, client.role, participant), room=request.sid)
 
     def on_disconnect(self, reason=None):
         """Forget the socket (a phone leaves the room's count)."""
@@ -103,10 +104,10 @@ class LiveNamespace(GuardedNamespace):
         if client.role == "control" and not workshop.is_facilitator(current_user):  # signed out since connecting
             return error("facilitators only")
         participant = db.session.get(Participant, client.participant_id) if client.participant_id else None
-        return {"ok": True, "state": service.session_state(workshop, client.role, participant)}
+        return {"ok": True, "state": live_state.session_state(workshop, client.role, participant)}
 
     def on_vote(self, data=None):
-        """A phone's vote: acknowledged only after it is committed (group commit, see service.submit_vote)."""
+        """A phone's vote: acknowledged only after it is committed (group commit, see ballots.submit_vote)."""
         client = self.clients.get(request.sid)
         if client is None or client.role != "phone":
             return error("only phones can vote")
@@ -115,7 +116,7 @@ class LiveNamespace(GuardedNamespace):
         if not limit("vote", str(client.participant_id), 30, 10, shared=False):  # this socket's flood guard
             return error("Too many votes: wait a few seconds.")
         try:  # no per-vote queries here: the group commit checks poll, ticket rule and voter once per round
-            vote = service.submit_vote(client.participant_id, data.get("poll_id"), data.get("choice"))
+            vote = ballots.submit_vote(client.participant_id, data.get("poll_id"), data.get("choice"))
         except LiveError as exc:
             return error(str(exc))
         return {"ok": True, "vote": vote}
@@ -148,7 +149,7 @@ class LiveNamespace(GuardedNamespace):
             poll = getattr(service, action)(poll, *args)
         except LiveError as exc:
             return error(str(exc))
-        return {"ok": True, "poll": service.poll_payload(poll, full=True)}
+        return {"ok": True, "poll": payloads.poll_payload(poll, full=True)}
 
     def on_poll_open(self, data=None):
         """Open (or re-run) a poll; optional ``seconds``: a countdown (default: the poll's planned one, 0: none)."""
@@ -187,7 +188,7 @@ class LiveNamespace(GuardedNamespace):
             poll = service.next_poll(workshop)
         except LiveError as exc:
             return error(str(exc))
-        return {"ok": True, "poll": service.poll_payload(poll, full=True)}
+        return {"ok": True, "poll": payloads.poll_payload(poll, full=True)}
 
     def on_segment_start(self, data=None):
         """Start an agenda segment (records the agenda as it ran)."""
@@ -208,4 +209,4 @@ class LiveNamespace(GuardedNamespace):
         paused = (data or {}).get("paused")
         if not isinstance(paused, bool):
             return error("paused must be true or false")
-        return {"ok": True, "joining": service.pause_joining(workshop, paused)}
+        return {"ok": True, "joining": joining.pause_joining(workshop, paused)}

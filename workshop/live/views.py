@@ -13,8 +13,10 @@ from ..ratelimit import limit
 from ..registration.tickets import qr_svg
 from ..web import CSP
 from . import addresses, service
+from . import joining as gates
 from .forms import CodeForm, PollForm, StanceForm, TicketForm, stance_list
-from .service import JoinRefused, LiveError
+from .joining import JoinRefused
+from .service import LiveError
 
 bp = Blueprint("live", __name__)
 
@@ -41,15 +43,15 @@ def _has_pass(workshop) -> bool:
     # A browser that showed a valid key (QR or typed) has a few minutes to pick its stance. The pass is in
     # the signed session cookie, so it is stateless; a script replaying it is still held by the cap.
     window = (session.get("join_pass") or {}).get(str(workshop.id))
-    return isinstance(window, int) and 0 <= service.key_window() - window < service.PASS_WINDOWS
+    return isinstance(window, int) and 0 <= gates.key_window() - window < gates.PASS_WINDOWS
 
 
 def _set_pass(workshop, granted: bool) -> None:
     passes = {k: v for k, v in (session.get("join_pass") or {}).items()
-              if isinstance(v, int) and service.key_window() - v < service.PASS_WINDOWS}  # drop stale passes
+              if isinstance(v, int) and gates.key_window() - v < gates.PASS_WINDOWS}  # drop stale passes
     passes.pop(str(workshop.id), None)
     if granted:
-        passes[str(workshop.id)] = service.key_window()
+        passes[str(workshop.id)] = gates.key_window()
     session["join_pass"] = passes
 
 
@@ -63,7 +65,7 @@ def _typed_code(text: str):
     if workshop:
         return workshop, None
     clean = re.sub(r"[\s-]+", "", text or "")
-    digits = service.KEY_DIGITS
+    digits = gates.KEY_DIGITS
     if len(clean) > digits and clean[-digits:].isdigit():
         return find_by_code(clean[:-digits]), clean[-digits:]
     return None, None
@@ -79,7 +81,7 @@ def join():
             form.code.errors.append("No workshop uses that code. Check the code on the screen.")
         elif workshop.join_code_rotates and key is not None:
             try:
-                service.verify_key(workshop, key, _address())
+                gates.verify_key(workshop, key, _address())
             except JoinRefused as exc:
                 form.code.errors.append(f"{exc} The screen shows the code and the key, e.g. {workshop.join_code} 1234.")
             else:
@@ -93,7 +95,7 @@ def join():
 def _render_join(workshop, form, ticket_form, status=200):
     needs_key = workshop.join_code_rotates and not _has_pass(workshop)
     return render_template("live/join_stance.html", workshop=workshop, form=form, ticket_form=ticket_form,
-                           needs_key=needs_key, notice=service.join_notice(workshop)), status
+                           needs_key=needs_key, notice=gates.join_notice(workshop)), status
 
 
 @bp.route("/j/<code>", methods=["GET", "POST"])
@@ -106,7 +108,7 @@ def join_code(code):
     form.set_stances(workshop.stances)
     if request.method == "GET" and workshop.join_code_rotates and request.args.get("k"):
         try:  # the QR's key: remember it, and drop it from the address so the page can be shared harmlessly
-            service.verify_key(workshop, request.args["k"], _address())
+            gates.verify_key(workshop, request.args["k"], _address())
             _set_pass(workshop, True)
             return redirect(url_for("live.join_code", code=workshop.join_code))
         except JoinRefused as exc:
@@ -116,7 +118,7 @@ def join_code(code):
             form.stance.errors.append("Too many joins from this connection. Wait a minute and try again.")
         else:
             try:
-                participant = service.join_participant(workshop, form.stance.data, form.key.data, _address(),
+                participant = gates.join_participant(workshop, form.stance.data, form.key.data, _address(),
                                                        passed=_has_pass(workshop))
             except JoinRefused as exc:
                 (form.key if exc.reason == "key" else form.stance).errors.append(str(exc))
@@ -140,7 +142,7 @@ def join_ticket(code):
             ticket_form.ticket.errors.append("Too many attempts. Wait a minute and try again.")
         else:
             try:
-                _remember(workshop, service.join_with_ticket(workshop, ticket_form.ticket.data))
+                _remember(workshop, gates.join_with_ticket(workshop, ticket_form.ticket.data))
                 flash("Your phone is linked to your ticket.", "success")
                 return redirect(url_for("live.phone", code=workshop.join_code))
             except LiveError as exc:
@@ -159,7 +161,7 @@ def api_join(code):
     if not limit("join", _address(), *current_app.config["JOIN_RATE"]):
         return {"ok": False, "error": "too many joins"}, 429
     try:
-        participant = service.join_participant(workshop, data.get("stance"), data.get("key"), _address())
+        participant = gates.join_participant(workshop, data.get("stance"), data.get("key"), _address())
     except JoinRefused as exc:
         return {"ok": False, "error": str(exc), "reason": exc.reason}, 403
     except LiveError as exc:
@@ -180,11 +182,11 @@ def phone(code):
 def _screen_allowed(workshop) -> bool:
     # The projector page is public (anyone with the code may watch): the rotating key only goes to a
     # facilitator's browser or a screen opened with the control screen's projector link (?s=...).
-    return service.screen_allowed(workshop, request.args.get("s"), current_user)
+    return gates.screen_allowed(workshop, request.args.get("s"), current_user)
 
 
 def _qr_src(workshop) -> str:
-    window = service.key_window() if workshop.join_code_rotates else None  # a new address per key: no stale cache
+    window = gates.key_window() if workshop.join_code_rotates else None  # a new address per key: no stale cache
     return url_for("live.join_qr", code=workshop.join_code, s=request.args.get("s"), w=window)
 
 
@@ -194,8 +196,8 @@ def projector(code):
     workshop = _workshop_for(code)
     keyed = workshop.join_code_rotates and _screen_allowed(workshop)
     page = render_template("live/projector.html", workshop=workshop,
-                           join_url=service.keyed_join_url(workshop) if keyed else service.join_url(workshop),
-                           join_key=service.join_key(workshop) if keyed else None, qr_src=_qr_src(workshop),
+                           join_url=gates.keyed_join_url(workshop) if keyed else addresses.join_url(workshop),
+                           join_key=gates.join_key(workshop) if keyed else None, qr_src=_qr_src(workshop),
                            screen_token=request.args.get("s"), preview=bool(request.args.get("preview")))
     return _frameable(page) if request.args.get("preview") else page
 
@@ -213,7 +215,7 @@ def join_qr(code):
     """QR code of the short join URL (with the current key for hosts' screens when the key rotates)."""
     workshop = _workshop_for(code)
     keyed = workshop.join_code_rotates and _screen_allowed(workshop)
-    response = Response(qr_svg(service.keyed_join_url(workshop) if keyed else service.join_url(workshop)),
+    response = Response(qr_svg(gates.keyed_join_url(workshop) if keyed else addresses.join_url(workshop)),
                         mimetype="image/svg+xml")
     if workshop.join_code_rotates:
         response.headers["Cache-Control"] = "no-store"
@@ -225,9 +227,9 @@ def joining(code):
     """Joining status for screens: the current key, QR and URL for hosts' screens, the public part otherwise."""
     workshop = _workshop_for(code)
     if _screen_allowed(workshop):
-        status = {**service.joining_status(workshop), "qr_src": _qr_src(workshop)}
+        status = {**gates.joining_status(workshop), "qr_src": _qr_src(workshop)}
     else:
-        status = {**service.public_joining(workshop), "key": None, "qr_src": _qr_src(workshop)}
+        status = {**gates.public_joining(workshop), "key": None, "qr_src": _qr_src(workshop)}
     return status, 200, {"Cache-Control": "no-store"}
 
 

@@ -145,10 +145,17 @@ def check_in(registration: Registration) -> bool:
     """Mark a confirmed attendee present; False when not confirmed."""
     if registration.status != RegistrationStatus.confirmed:
         return False
-    if registration.checked_in_at is None:
-        registration.checked_in_at = utcnow()
+    if check_in_by_phone(registration):
         db.session.commit()
         log.info("checked in id=%s", registration.id)
+    return True
+
+
+def check_in_by_phone(registration: Registration) -> bool:
+    """Note the check-in time once (a ticket bound to a phone proves presence); the caller commits it."""
+    if registration.checked_in_at is not None:
+        return False
+    registration.checked_in_at = utcnow()
     return True
 
 

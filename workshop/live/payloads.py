@@ -1,0 +1,95 @@
+"""What live screens are sent: poll, segment and workshop payloads, and the broadcasts of polls and tallies."""
+
+import time
+from datetime import UTC
+
+from flask import current_app
+from sqlalchemy import select
+
+from .. import pulse
+from ..extensions import db, socketio
+from ..planner.models import Workshop
+from ..planner.service import current_segment
+from . import rooms
+from .addresses import join_url
+from .models import Participant, Poll, PollKind, PollState, Vote
+from .tally import tally, vote_count
+
+NS = "/live"
+
+
+def my_vote(poll: Poll | None, participant: Participant | None):
+    """The participant's choice in the poll's current run, in the form it was sent."""
+    if poll is None or participant is None:
+        return None
+    choice = db.session.scalar(select(Vote.choice).where(
+        Vote.poll_id == poll.id, Vote.round == poll.round, Vote.participant_id == participant.id))
+    if choice is None:
+        return None
+    return choice.split(",") if poll.kind == PollKind.classic else choice
+
+
+def poll_payload(poll: Poll, full: bool = False) -> dict:
+    """A poll as clients see it; results only when visible (or for the control screen)."""
+
+    payload = {
+        "at": time.time(),  # read time: a client keeps the newest of poll_state and the (sliced) poll_tally
+        "id": poll.id, "kind": poll.kind.value, "prompt": poll.prompt, "options": list(poll.options),
+        "answers": poll.answers, "state": poll.state.value, "round": poll.round,
+        "show_live": poll.show_live, "revealed": poll.revealed, "results_visible": poll.results_visible,
+        "position": poll.position, "timer_seconds": poll.timer_seconds,
+        "closes_at": _epoch(poll.closes_at) if poll.state == PollState.open else None,
+    }
+    if full or poll.results_visible:
+        payload["results"] = tally(poll, min_group=current_app.config["STANCE_MIN_GROUP"])
+        payload["total"] = payload["results"]["total"]
+    else:
+        payload["total"] = vote_count(poll.id, poll.round)
+    return payload
+
+
+def _epoch(value) -> float | None:
+    # Naive UTC datetime -> epoch seconds: clients compare it with the payload's own `at`, not their clock.
+    return value.replace(tzinfo=UTC).timestamp() if value else None
+
+
+def segment_payload(workshop: Workshop) -> dict | None:
+    """The running agenda segment with its planned length."""
+    item = current_segment(workshop)
+    if item is None:
+        return None
+    return {"id": item.id, "title": item.title, "kind": item.kind.value, "minutes": item.minutes,
+            "started_at": item.started_at.isoformat() + "Z"}
+
+
+def workshop_payload(workshop: Workshop) -> dict:
+    """Public facts about the workshop for live screens."""
+    return {"id": workshop.id, "title": workshop.title, "code": workshop.join_code, "join_url": join_url(workshop),
+            "stances": list(workshop.stances), "allow_names": workshop.allow_names,
+            "moderation": workshop.moderation.value, "require_ticket": workshop.require_ticket}
+
+
+def broadcast_poll(poll: Poll) -> None:
+    """Send a poll's new state: the public part to phones and projectors, everything to control screens."""
+    public = poll_payload(poll)
+    socketio.emit("poll_state", public, to=rooms.phones(poll.workshop_id), namespace=NS)
+    socketio.emit("poll_state", public, to=rooms.screens(poll.workshop_id), namespace=NS)
+    rooms.to_control("poll_state", poll_payload(poll, full=True), poll.workshop_id, NS)
+
+
+def _tally_message(poll: Poll, full: bool) -> dict:
+    payload = poll_payload(poll, full=full)
+    keys = ("at", "id", "round", "state", "total", "results", "results_visible")
+    return {k: payload[k] for k in keys if k in payload}
+
+
+@pulse.on_flush("tally")
+def _flush_tallies(poll_ids: set) -> None:
+    # Projector and control: up to 10 Hz, one aggregate query per dirty poll. Phones, the big fan-out,
+    # get the latest of these at most once a second, a tenth of the room per tick (pulse.spread).
+    for poll in db.session.scalars(select(Poll).where(Poll.id.in_(poll_ids))):
+        full = _tally_message(poll, full=True)
+        public = full if poll.results_visible else {k: v for k, v in full.items() if k != "results"}
+        socketio.emit("poll_tally", public, to=rooms.screens(poll.workshop_id), namespace=NS)
+        rooms.to_control("poll_tally", full, poll.workshop_id, NS)
+        pulse.spread(("tally", poll.id), rooms.to_phone_slice("poll_tally", public, poll.workshop_id, NS))
