@@ -30,11 +30,14 @@ $(DEV): requirements-dev.txt $(RUNTIME)
 setup: $(RUNTIME)
 	$(BIN)/flask setup
 
-run: setup  ## set up venv, database, demo workshop; serve on http://$(HOST):$(PORT)
+run: $(RUNTIME)  ## set up venv, database, demo workshop; serve on http://$(HOST):$(PORT)
+	@HOST=$(HOST) PORT=$(PORT) $(BIN)/python run.py --check-port run
+	$(BIN)/flask setup
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python run.py
 
-serve: setup  ## production server: gunicorn + gevent, one process (docs/deploy.md)
-	HOST=$(HOST) PORT=$(PORT) $(BIN)/python run.py --check-port
+serve: $(RUNTIME)  ## production server: gunicorn + gevent, one process (docs/deploy.md)
+	@HOST=$(HOST) PORT=$(PORT) $(BIN)/python run.py --check-port serve
+	$(BIN)/flask setup
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
 
 test: $(DEV)  ## the whole suite (SQLite, then PostgreSQL when reachable)

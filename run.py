@@ -3,7 +3,8 @@
 gevent by default (monkey-patched first, as Flask-SocketIO requires); set
 SOCKETIO_ASYNC_MODE=threading for a plain-threads development server.
 
-`python run.py --check-port` only checks that HOST:PORT is free (`make serve` uses it before gunicorn).
+`python run.py --check-port [TARGET]` only checks that HOST:PORT is free (`make run` before `flask setup`,
+`make serve` before gunicorn; the message names `make TARGET`).
 """
 
 import errno
@@ -28,8 +29,9 @@ def port_problem(host: str, port: int, command: str = "make run") -> str | None:
 
 if __name__ == "__main__":
     HOST, PORT = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "5000"))
-    CHECK_ONLY = "--check-port" in sys.argv[1:]
-    if problem := port_problem(HOST, PORT, "make serve" if CHECK_ONLY else "make run"):
+    CHECK_ONLY = "--check-port" in sys.argv[1:]  # --check-port [make target named in the message]
+    target = sys.argv[sys.argv.index("--check-port") + 1:][:1] if CHECK_ONLY else []
+    if problem := port_problem(HOST, PORT, f"make {(target or ['run'])[0]}"):
         print(f"workshop: {problem}", file=sys.stderr)
         sys.exit(1)
     if CHECK_ONLY:
