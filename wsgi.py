@@ -1,6 +1,13 @@
 """WSGI entry point for gunicorn (`-k gevent` monkey-patches before importing this)."""
 
+import os
+
 from workshop import create_app, pulse
+
+if os.environ.get("WORKSHOP_TRACEMALLOC"):  # soak diagnostics only (workshop/memtrace.py)
+    from workshop import memtrace
+
+    memtrace.start(os.environ["WORKSHOP_TRACEMALLOC"])
 
 app = create_app()
 if app.config.get("REDIS_URL"):
