@@ -27,6 +27,7 @@ from workshop.live import ballots  # noqa: E402
 from workshop.live import service as live  # noqa: E402
 from workshop.live.models import Vote  # noqa: E402
 from workshop.planner.service import get_workshop  # noqa: E402
+from workshop.questions import moderation
 from workshop.questions import service as questions  # noqa: E402
 from workshop.registration import service as registration  # noqa: E402
 from workshop.reports import service as reports  # noqa: E402
@@ -114,11 +115,11 @@ def _questions(workshop, phones, rng, host) -> None:
             questions.toggle_upvote(phone, question.id)
         action, _, arg = outcome.partition(":")
         if action == "answered":
-            questions.mark_answered(workshop, question.id, by=host)
+            moderation.mark_answered(workshop, question.id, by=host)
         elif action == "dismiss":
-            questions.dismiss(workshop, question.id, arg, by=host)
+            moderation.dismiss(workshop, question.id, arg, by=host)
         elif action == "merge":
-            questions.merge(workshop, question.id, asked[int(arg)].id, by=host)
+            moderation.merge(workshop, question.id, asked[int(arg)].id, by=host)
 
 
 def _agenda(workshop, rng) -> None:

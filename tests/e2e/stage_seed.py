@@ -68,6 +68,7 @@ QUESTIONS = [
 
 def seed_wall(slug: str) -> None:
     """Seven questions upvoted from both sides, the second highlighted: the projector's question mode."""
+    from workshop.questions import moderation
     from workshop.questions import service as questions
 
     workshop = reset_workshop(slug, 4)
@@ -77,7 +78,7 @@ def seed_wall(slug: str) -> None:
         for person in people[: 7 - i]:
             if person.id != question.participant_id:
                 questions.toggle_upvote(person, question.id)
-    questions.highlight(workshop, asked[1].id)
+    moderation.highlight(workshop, asked[1].id)
 
 
 def seed(slug: str, state: str) -> None:

@@ -7,6 +7,7 @@ from workshop import pulse
 from workshop.extensions import db
 from workshop.planner.models import Moderation
 from workshop.questions import service
+from workshop.questions import wall as question_wall
 
 NS = "/questions"
 
@@ -135,7 +136,7 @@ def test_participant_cannot_use_facilitator_events(room, event):
                             callback=True)
     assert ack == {"ok": False, "error": "facilitators only"}
     assert room.screen.emit(event, {"question_id": qid}, namespace=NS, callback=True)["ok"] is False
-    assert service.wall_state(room.workshop)["questions"][0]["status"] == "live"
+    assert question_wall.wall_state(room.workshop)["questions"][0]["status"] == "live"
 
 
 def test_phones_and_projectors_cannot_ask_as_each_other(room):
@@ -265,12 +266,12 @@ def test_phones_get_the_whole_wall_once_then_only_what_changed(room, make_partic
     assert len(deltas) == 1 and deltas[0]["removed"] == []
     assert [(q["id"], q["votes"]) for q in deltas[0]["changed"]] == [(ids[0], 1)]  # one question, not three
     room.phone_b.kept = [{"name": "wall_delta", "args": deltas, "namespace": NS}]
-    assert without_version(phone_wall(room.phone_b)) == without_version(service.wall_state(room.workshop, "phone"))
+    assert without_version(phone_wall(room.phone_b)) == without_version(question_wall.wall_state(room.workshop, "phone"))
     room.control.emit("dismiss", {"question_id": ids[1], "reason": "off-topic"}, namespace=NS, callback=True)
     pulse.flush()
     shown = phone_wall(room.phone_b)
     assert ids[1] not in [q["id"] for q in shown["questions"]] and shown["counts"]["dismissed"] == 1
-    assert without_version(shown) == without_version(service.wall_state(room.workshop, "phone"))
+    assert without_version(shown) == without_version(question_wall.wall_state(room.workshop, "phone"))
 
 
 def test_a_signed_out_facilitators_control_screen_hears_no_more_held_questions(app, room):
@@ -286,5 +287,5 @@ def test_a_signed_out_facilitators_control_screen_hears_no_more_held_questions(a
     assert received(room.control, "wall") == []
     assert room.control.emit("state", {}, namespace=NS, callback=True) == {"ok": False, "error": "facilitators only"}
     g.pop("_login_user", None)
-    question = service.wall_state(room.workshop, "control")["questions"][0]
+    question = question_wall.wall_state(room.workshop, "control")["questions"][0]
     assert room.control.emit("approve", {"question_id": question["id"]}, namespace=NS, callback=True)["ok"] is False

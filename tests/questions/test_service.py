@@ -4,7 +4,8 @@ import pytest
 
 from workshop.extensions import db
 from workshop.planner.models import Moderation
-from workshop.questions import service
+from workshop.questions import moderation, service
+from workshop.questions import wall as question_wall
 from workshop.questions.models import ModerationAction, QuestionStatus
 from workshop.questions.service import QuestionError
 
@@ -23,13 +24,13 @@ def phones(workshop, make_participant):
 
 
 def wall_ids(workshop, role="phone"):
-    return [q["id"] for q in service.wall_state(workshop, role)["questions"]]
+    return [q["id"] for q in question_wall.wall_state(workshop, role)["questions"]]
 
 
 def test_ask_posts_to_wall_with_stance_and_no_name_by_default(workshop, phones):
     q = service.ask_question(workshop, phones[0], "  Who funds you?  ", name="Ada")
     assert (q.text, q.stance, q.author_name, q.status) == ("Who funds you?", CORP, None, QuestionStatus.live)
-    shown = service.wall_state(workshop)["questions"][0]
+    shown = question_wall.wall_state(workshop)["questions"][0]
     assert shown["text"] == "Who funds you?" and shown["name"] is None and shown["stance"] == CORP
 
 
@@ -68,8 +69,8 @@ def test_queue_mode_holds_questions_off_public_walls(workshop, phones):
     assert q.status == QuestionStatus.pending and q.held_reason == "queue"
     assert wall_ids(workshop, "phone") == [] and wall_ids(workshop, "projector") == []
     assert wall_ids(workshop, "control") == [q.id]
-    assert service.wall_state(workshop, "projector")["counts"]["pending"] == 1
-    service.approve(workshop, q.id)
+    assert question_wall.wall_state(workshop, "projector")["counts"]["pending"] == 1
+    moderation.approve(workshop, q.id)
     assert wall_ids(workshop, "projector") == [q.id]
 
 
@@ -89,7 +90,7 @@ def test_upvote_toggles_and_counts_once_per_participant(workshop, phones):
     assert service.toggle_upvote(phones[1], q.id) == {"question_id": q.id, "upvoted": True, "votes": 1}
     assert service.toggle_upvote(phones[2], q.id)["votes"] == 2
     assert service.toggle_upvote(phones[1], q.id) == {"question_id": q.id, "upvoted": False, "votes": 1}
-    assert service.wall_state(workshop)["questions"][0]["votes"] == 1
+    assert question_wall.wall_state(workshop)["questions"][0]["votes"] == 1
 
 
 def test_asker_cannot_upvote_own_question(workshop, phones):
@@ -118,10 +119,10 @@ def test_both_sides_badge_needs_three_people_of_two_stances(workshop, phones):
     q = service.ask_question(workshop, phones[5], "Bridge?")
     for p in phones[:3]:
         service.toggle_upvote(p, q.id)
-    shown = service.wall_state(workshop)["questions"][0]
+    shown = question_wall.wall_state(workshop)["questions"][0]
     assert shown["votes"] == 3 and shown["both_sides"] is False and shown["bridge"] == 0
     service.toggle_upvote(phones[3], q.id)
-    shown = service.wall_state(workshop)["questions"][0]
+    shown = question_wall.wall_state(workshop)["questions"][0]
     assert shown["both_sides"] is True and shown["bridge"] == 1
 
 
@@ -129,7 +130,7 @@ def test_two_people_of_two_stances_is_not_enough(workshop, phones):
     q = service.ask_question(workshop, phones[5], "Two?")
     service.toggle_upvote(phones[0], q.id)
     service.toggle_upvote(phones[3], q.id)
-    assert service.wall_state(workshop)["questions"][0]["both_sides"] is False
+    assert question_wall.wall_state(workshop)["questions"][0]["both_sides"] is False
 
 
 def test_sorts_top_new_and_both_sides(workshop, phones, make_participant):
@@ -142,7 +143,7 @@ def test_sorts_top_new_and_both_sides(workshop, phones, make_participant):
     service.toggle_upvote(extra, popular.id)
     for p in (phones[0], phones[3], phones[4]):
         service.toggle_upvote(p, bridge.id)
-    order = service.wall_state(workshop)["order"]
+    order = question_wall.wall_state(workshop)["order"]
     assert order["top"] == [popular.id, bridge.id, new.id]
     assert order["new"] == [new.id, bridge.id, popular.id]
     assert order["both"] == [bridge.id, popular.id, new.id]
@@ -151,13 +152,13 @@ def test_sorts_top_new_and_both_sides(workshop, phones, make_participant):
 def test_dismiss_needs_a_known_reason_and_is_counted(workshop, phones):
     q = service.ask_question(workshop, phones[0], "Off topic")
     with pytest.raises(QuestionError, match="Pick a reason"):
-        service.dismiss(workshop, q.id, "because")
-    service.dismiss(workshop, q.id, "off-topic")
-    counts = service.wall_state(workshop)["counts"]
+        moderation.dismiss(workshop, q.id, "because")
+    moderation.dismiss(workshop, q.id, "off-topic")
+    counts = question_wall.wall_state(workshop)["counts"]
     assert counts["received"] == 1 and counts["dismissed"] == 1 and counts["on_wall"] == 0
     assert counts["dismissed_by_reason"] == {"Off-topic": 1}
     assert wall_ids(workshop) == []
-    assert service.mine(phones[0])["questions"][0]["dismiss_label"] == "Off-topic"
+    assert question_wall.mine(phones[0])["questions"][0]["dismiss_label"] == "Off-topic"
 
 
 def test_merge_combines_votes_without_double_counting(workshop, phones):
@@ -167,12 +168,12 @@ def test_merge_combines_votes_without_double_counting(workshop, phones):
     service.toggle_upvote(phones[0], b.id)
     service.toggle_upvote(phones[1], b.id)
     service.toggle_upvote(phones[5], b.id)  # a's asker supported the duplicate: not a vote for their own
-    service.merge(workshop, b.id, a.id)
-    wall = service.wall_state(workshop)
+    moderation.merge(workshop, b.id, a.id)
+    wall = question_wall.wall_state(workshop)
     assert [q["id"] for q in wall["questions"]] == [a.id]
     assert wall["questions"][0]["votes"] == 2 and wall["questions"][0]["merged_ids"] == [b.id]
     with pytest.raises(QuestionError, match="into itself"):
-        service.merge(workshop, a.id, b.id)  # b now lives inside a
+        moderation.merge(workshop, a.id, b.id)  # b now lives inside a
     assert service.toggle_upvote(phones[2], b.id) == {"question_id": a.id, "upvoted": True, "votes": 3}
     service.toggle_upvote(phones[2], a.id)
     # Tapping the merged question's upvote again takes back both upvotes.
@@ -182,37 +183,37 @@ def test_merge_combines_votes_without_double_counting(workshop, phones):
 def test_merge_into_itself_is_refused(workshop, phones):
     a = service.ask_question(workshop, phones[0], "A")
     with pytest.raises(QuestionError, match="into itself"):
-        service.merge(workshop, a.id, a.id)
+        moderation.merge(workshop, a.id, a.id)
 
 
 def test_highlight_is_exclusive_and_answering_clears_it(workshop, phones):
     a = service.ask_question(workshop, phones[0], "A")
     b = service.ask_question(workshop, phones[1], "B")
-    service.highlight(workshop, a.id)
-    service.highlight(workshop, b.id)
-    wall = service.wall_state(workshop, "projector")
+    moderation.highlight(workshop, a.id)
+    moderation.highlight(workshop, b.id)
+    wall = question_wall.wall_state(workshop, "projector")
     assert wall["highlighted"]["id"] == b.id
     assert [q["id"] for q in wall["questions"] if q["highlighted"]] == [b.id]
-    service.mark_answered(workshop, b.id)
-    wall = service.wall_state(workshop, "projector")
+    moderation.mark_answered(workshop, b.id)
+    wall = question_wall.wall_state(workshop, "projector")
     assert wall["highlighted"] is None and wall["answered"] == [b.id]
     assert wall["counts"]["answered"] == 1
     with pytest.raises(QuestionError, match="An answered question cannot be highlighted"):
-        service.highlight(workshop, b.id)
+        moderation.highlight(workshop, b.id)
 
 
 def test_undo_restores_each_step(workshop, phones):
     a = service.ask_question(workshop, phones[0], "A")
     b = service.ask_question(workshop, phones[1], "B")
-    service.highlight(workshop, a.id)
-    service.highlight(workshop, b.id)
-    service.mark_answered(workshop, b.id)
-    service.undo(workshop)  # answered -> live and highlighted again
+    moderation.highlight(workshop, a.id)
+    moderation.highlight(workshop, b.id)
+    moderation.mark_answered(workshop, b.id)
+    moderation.undo(workshop)  # answered -> live and highlighted again
     assert (b.status, b.highlighted, b.answered_at) == (QuestionStatus.live, True, None)
-    service.undo(workshop)  # highlight of b -> a is highlighted again
+    moderation.undo(workshop)  # highlight of b -> a is highlighted again
     assert (a.highlighted, b.highlighted) == (True, False)
-    service.dismiss(workshop, a.id, "abusive")
-    service.undo(workshop)
+    moderation.dismiss(workshop, a.id, "abusive")
+    moderation.undo(workshop)
     assert (a.status, a.dismiss_reason, a.highlighted) == (QuestionStatus.live, None, True)
 
 
@@ -220,34 +221,34 @@ def test_undo_of_merge_and_approve(workshop, phones):
     workshop.moderation = Moderation.queue
     a = service.ask_question(workshop, phones[0], "A")
     b = service.ask_question(workshop, phones[1], "B")
-    service.approve(workshop, a.id)
-    service.merge(workshop, b.id, a.id)
-    service.undo(workshop)
+    moderation.approve(workshop, a.id)
+    moderation.merge(workshop, b.id, a.id)
+    moderation.undo(workshop)
     assert (b.status, b.merged_into_id) == (QuestionStatus.pending, None)
-    service.undo(workshop)
+    moderation.undo(workshop)
     assert a.status == QuestionStatus.pending
     with pytest.raises(QuestionError, match="nothing to undo"):
-        service.undo(workshop)
+        moderation.undo(workshop)
 
 
 def test_undo_by_id_only_for_the_latest_step_of_a_question(workshop, phones):
     a = service.ask_question(workshop, phones[0], "A")
-    service.highlight(workshop, a.id)
+    moderation.highlight(workshop, a.id)
     first = db.session.query(ModerationAction).one()
-    service.mark_answered(workshop, a.id)
+    moderation.mark_answered(workshop, a.id)
     with pytest.raises(QuestionError, match="later steps"):
-        service.undo(workshop, first.id)
+        moderation.undo(workshop, first.id)
     with pytest.raises(QuestionError, match="cannot be undone"):
-        service.undo(workshop, 9999)
+        moderation.undo(workshop, 9999)
     with pytest.raises(QuestionError, match="must be a number"):
-        service.undo(workshop, "x")
-    assert service.wall_state(workshop, "control")["last_actions"][str(a.id)]["action"] == "answer"
+        moderation.undo(workshop, "x")
+    assert question_wall.wall_state(workshop, "control")["last_actions"][str(a.id)]["action"] == "answer"
 
 
 def test_moderation_of_another_workshops_question_is_refused(workshop, phones, make_workshop):
     q = service.ask_question(workshop, phones[0], "A")
     with pytest.raises(QuestionError, match="does not exist"):
-        service.approve(make_workshop(), q.id)
+        moderation.approve(make_workshop(), q.id)
 
 
 def test_question_rate_limit_has_a_clear_message(app, workshop, phones):
@@ -272,7 +273,7 @@ def test_mine_lists_own_questions_with_status(workshop, phones):
     workshop.moderation = Moderation.queue
     held = service.ask_question(workshop, phones[0], "Mine, held")
     service.ask_question(workshop, phones[1], "Not mine")
-    mine = service.mine(phones[0])
+    mine = question_wall.mine(phones[0])
     assert [(q["id"], q["status"]) for q in mine["questions"]] == [(held.id, "pending")]
 
 
@@ -287,8 +288,8 @@ def test_export_rows_have_votes_stance_mix_and_status(workshop, phones):
     q = service.ask_question(workshop, phones[5], "=HYPERLINK(1)")
     for p in phones[:4]:
         service.toggle_upvote(p, q.id)
-    row = list(service.export_rows(workshop))[0]
-    header = dict(zip(service.EXPORT_HEADER, row, strict=True))
+    row = list(question_wall.export_rows(workshop))[0]
+    header = dict(zip(question_wall.EXPORT_HEADER, row, strict=True))
     assert header["votes"] == 4 and header["status"] == "live" and header["both_sides"] == "yes"
     assert header["stance_mix"] == f"{ACT}: 1; {CORP}: 3"
 
@@ -318,9 +319,9 @@ def test_rate_limits_are_shared_through_redis(app, workshop, phones):
 def test_undoing_an_old_highlight_leaves_the_current_one_alone(workshop, phones):
     a = service.ask_question(workshop, phones[0], "A")
     b = service.ask_question(workshop, phones[1], "B")
-    service.highlight(workshop, a.id)
+    moderation.highlight(workshop, a.id)
     first = db.session.query(ModerationAction).one()
-    service.highlight(workshop, b.id)
-    service.undo(workshop, first.id)
+    moderation.highlight(workshop, b.id)
+    moderation.undo(workshop, first.id)
     assert (a.highlighted, b.highlighted) == (False, True)
-    assert service.wall_state(workshop, "projector")["highlighted"]["id"] == b.id
+    assert question_wall.wall_state(workshop, "projector")["highlighted"]["id"] == b.id

@@ -4,7 +4,7 @@ import csv
 import io
 
 from tests.conftest import login
-from workshop.questions import service
+from workshop.questions import moderation, service
 
 
 def rows(response):
@@ -21,7 +21,7 @@ def test_export_lists_questions_with_votes_stance_mix_and_status(client, make_fa
     formula = service.ask_question(workshop, asker, "=HYPERLINK(\"http://evil\")")
     for v in voters:
         service.toggle_upvote(v, xss.id)
-    service.dismiss(workshop, formula.id, "off-topic")
+    moderation.dismiss(workshop, formula.id, "off-topic")
     response = login(client, host).get(f"/planner/{workshop.slug}/questions.csv")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"

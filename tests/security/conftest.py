@@ -9,6 +9,7 @@ from workshop import ratelimit
 from workshop.extensions import db
 from workshop.live import service as live
 from workshop.planner import service as planner
+from workshop.questions import moderation
 from workshop.questions import service as questions
 
 
@@ -47,7 +48,7 @@ def world(app, make_facilitator, make_workshop, make_poll, make_registration, ma
     participant = live.bind_ticket(b, registration.ticket_code)
     question = questions.ask_question(b, participant, "Why does the company sponsor this?")
     other = questions.ask_question(b, make_participant(b), "Who decides the budget?")
-    questions.approve(b, question.id, by=bob) if question.status.value == "held" else None
+    moderation.approve(b, question.id, by=bob) if question.status.value == "held" else None
     return World(alice, bob, a, b, poll, item, registration, participant, question, other)
 
 

@@ -12,7 +12,7 @@ from ..live.events import Client, error, resolve_client
 from ..live.models import Participant
 from ..planner.models import Workshop
 from ..sockets import GuardedNamespace
-from . import service
+from . import moderation, service, wall
 from .service import QuestionError
 
 log = logging.getLogger("workshop.questions.events")
@@ -35,11 +35,11 @@ class QuestionsNamespace(GuardedNamespace):
         workshop, client, participant = resolve_client(auth)
         self.clients[request.sid] = client
         rooms.join_for(workshop.id, client.role, participant and participant.id, client.user_id)
-        loaded = service.load_wall(workshop.id)
-        emit("wall", service.wall_state(workshop, client.role, loaded), to=request.sid)
+        loaded = wall.load_wall(workshop.id)
+        emit("wall", wall.wall_state(workshop, client.role, loaded), to=request.sid)
         if participant is not None:
-            join_room(service.participant_room(participant.id))
-            emit("mine", service.mine(participant, loaded), to=request.sid)
+            join_room(wall.participant_room(participant.id))
+            emit("mine", wall.mine(participant, loaded), to=request.sid)
 
     def on_disconnect(self, reason=None):
         """Forget the socket."""
@@ -58,10 +58,10 @@ class QuestionsNamespace(GuardedNamespace):
             return error("not connected to a workshop")
         if client.role == "control" and not workshop.is_facilitator(current_user):  # signed out since connecting
             return error("facilitators only")
-        loaded = service.load_wall(workshop.id)  # once: the wall and the phone's own questions share it
-        ack = {"ok": True, "wall": service.wall_state(workshop, client.role, loaded)}
+        loaded = wall.load_wall(workshop.id)  # once: the wall and the phone's own questions share it
+        ack = {"ok": True, "wall": wall.wall_state(workshop, client.role, loaded)}
         if participant is not None:
-            ack["mine"] = service.mine(participant, loaded)
+            ack["mine"] = wall.mine(participant, loaded)
         return ack
 
     def _phone(self, data):
@@ -82,7 +82,7 @@ class QuestionsNamespace(GuardedNamespace):
             question = service.ask_question(workshop, participant, data.get("text"), data.get("name"))
         except QuestionError as exc:
             return error(str(exc))
-        return {"ok": True, "question": service.new_question_payload(question)}
+        return {"ok": True, "question": wall.new_question_payload(question)}
 
     def on_upvote(self, data=None):
         """A phone toggles its upvote {question_id}."""
@@ -113,10 +113,10 @@ class QuestionsNamespace(GuardedNamespace):
         if refused:
             return refused
         try:
-            question = getattr(service, action)(workshop, *(data.get(f) for f in fields), by=current_user)
+            question = getattr(moderation, action)(workshop, *(data.get(f) for f in fields), by=current_user)
         except QuestionError as exc:
             return error(str(exc))
-        return {"ok": True, "question": service.my_question(question)}
+        return {"ok": True, "question": wall.my_question(question)}
 
     def on_approve(self, data=None):
         """Put a held question on the wall {question_id}."""

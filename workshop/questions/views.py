@@ -4,7 +4,7 @@ from flask import Blueprint
 
 from ..auth import facilitator_required
 from ..exports import csv_response
-from . import service
+from . import wall
 
 bp = Blueprint("questions", __name__)
 
@@ -13,4 +13,4 @@ bp = Blueprint("questions", __name__)
 @facilitator_required
 def export(workshop):
     """Every question with votes, stance mix and status (formulas neutralised, text as text)."""
-    return csv_response(f"questions-{workshop.slug}.csv", service.EXPORT_HEADER, service.export_rows(workshop))
+    return csv_response(f"questions-{workshop.slug}.csv", wall.EXPORT_HEADER, wall.export_rows(workshop))

@@ -16,7 +16,8 @@ from ..extensions import db
 from ..live.models import VERDICTS, Participant, Poll, PollKind, PollState, Vote
 from ..live.tally import NOT_STATED, hidden_groups, tally
 from ..planner.models import Workshop
-from ..questions.models import DISMISS_REASONS, ModerationAction, Question, QuestionStatus, Upvote
+from ..questions.models import DISMISS_REASONS, ModerationAction, Question, QuestionStatus
+from ..questions.wall import load_wall, support_stats
 from ..registration.models import Registration
 
 log = logging.getLogger("workshop.reports")
@@ -146,53 +147,28 @@ def polls_report(workshop: Workshop) -> list[dict]:
 
 # --- questions --------------------------------------------------------------------------------
 
-BOTH_SIDES_MIN = 3  # as on the wall: at least 3 supporters from at least 2 stances
-
-
-def _support(questions: list[Question]) -> dict[int, dict[int, str | None]]:
-    """Supporters per question (participant -> stance): merged questions count on their root, askers excluded."""
-    by_id = {q.id: q for q in questions}
-
-    def root(q: Question) -> Question:
-        seen = set()
-        while q.status == QuestionStatus.merged and q.merged_into_id in by_id and q.id not in seen:
-            seen.add(q.id)
-            q = by_id[q.merged_into_id]
-        return q
-
-    people: dict[int, dict] = {q.id: {} for q in questions}
-    rows = db.session.execute(select(Upvote.question_id, Upvote.participant_id, Upvote.stance)
-                              .where(Upvote.question_id.in_(list(by_id)))).all()
-    for qid, pid, stance in rows:
-        top = root(by_id[qid])
-        if pid != top.participant_id:
-            people[top.id][pid] = stance
-    return people
-
-
 def question_wall(workshop: Workshop) -> dict:
     """Counts by status, dismissals by reason, top questions and questions backed from both sides."""
-    questions = list(db.session.scalars(
-        select(Question).where(Question.workshop_id == workshop.id).order_by(Question.created_at, Question.id)))
-    support = _support(questions)
+    questions, support = load_wall(workshop.id)  # supporters and "both sides" counted as on the wall
+    stats = {q.id: support_stats(support[q.id]) for q in questions}
     status = Counter(q.status.value for q in questions)
     reasons = Counter(q.dismiss_reason or "none given" for q in questions if q.status == QuestionStatus.dismissed)
     visible = [q for q in questions if q.status in (QuestionStatus.live, QuestionStatus.answered)]
 
     def entry(q: Question) -> dict:
-        stances = {s for s in support[q.id].values() if s}
-        return {"text": q.text, "status": q.status.value, "upvotes": len(support[q.id]),
-                "stances": _sorted_stances(workshop, stances), "answered": q.status == QuestionStatus.answered}
+        return {"text": q.text, "status": q.status.value, "upvotes": stats[q.id]["votes"],
+                "stances": _sorted_stances(workshop, stats[q.id]["by_stance"]),
+                "answered": q.status == QuestionStatus.answered, "both_sides": stats[q.id]["both_sides"]}
 
-    ranked = [entry(q) for q in sorted(visible, key=lambda q: (-len(support[q.id]), q.created_at, q.id))]
+    ranked = [entry(q) for q in sorted(visible, key=lambda q: (-stats[q.id]["votes"], q.created_at, q.id))]
     return {
         "total": len(questions), "answered": status["answered"], "open": status["live"],
         "pending": status["pending"], "dismissed": status["dismissed"], "merged": status["merged"],
         "dismissed_by_reason": [{"reason": r, "label": DISMISS_REASONS.get(r, r.capitalize()), "count": n}
                                 for r, n in sorted(reasons.items())],
-        "upvotes": sum(len(p) for p in support.values()),
+        "upvotes": sum(s["votes"] for s in stats.values()),
         "top": [e for e in ranked[:TOP_QUESTIONS] if e["upvotes"]],
-        "both_sides": [e for e in ranked if e["upvotes"] >= BOTH_SIDES_MIN and len(e["stances"]) >= 2],
+        "both_sides": [e for e in ranked if e["both_sides"]],
     }
 
 
