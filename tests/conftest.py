@@ -8,12 +8,13 @@ from datetime import timedelta
 
 import pytest
 
-from workshop import create_app, pulse
+from workshop import create_app
 from workshop.accounts.service import save_facilitator
 from workshop.extensions import db, socketio
 from workshop.live import service as live
 from workshop.models import utcnow
 from workshop.planner.models import Workshop
+from workshop.realtime import pulse
 from workshop.registration import service as registration
 
 PASSWORD = "correct horse battery"

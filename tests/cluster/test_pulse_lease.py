@@ -1,4 +1,4 @@
-"""The flush lease in Redis (workshop/pulse.py): one leader at a time, shared dirty keys, hand-over."""
+"""The flush lease in Redis (workshop/realtime/pulse.py): one leader at a time, shared dirty keys, hand-over."""
 
 import uuid
 
@@ -7,9 +7,9 @@ import redis
 
 from tests.cluster.conftest import REDIS_URL, redis_available
 from tests.conftest import need
-from workshop import pulse
 from workshop.live import ballots
 from workshop.live import service as live
+from workshop.realtime import pulse
 
 seen: list[set] = []
 

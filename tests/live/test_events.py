@@ -1,10 +1,10 @@
 """The /live namespace through Flask-SocketIO's test client."""
 
 from tests.conftest import login
-from workshop import pulse
 from workshop.extensions import db
 from workshop.live import service
 from workshop.live.models import PollState, Vote
+from workshop.realtime import pulse
 
 CORP = "Corporate / public sector"
 

@@ -7,11 +7,11 @@ Each defence is switched on in turn and the same script is refused; real attende
 import pytest
 
 from tests.conftest import login
-from workshop import pulse
 from workshop.extensions import db
 from workshop.live import joining, service
 from workshop.live.models import Participant, Vote
 from workshop.planner.models import Workshop
+from workshop.realtime import pulse
 
 CORP = "Corporate / public sector"
 

@@ -3,8 +3,8 @@
 import pytest
 
 from tests.conftest import need
-from workshop import pulse
 from workshop.live import presence
+from workshop.realtime import pulse
 
 
 def rooms_heard(sc):

@@ -3,11 +3,11 @@
 from datetime import timedelta
 
 from tests.conftest import login
-from workshop import pulse
 from workshop.extensions import db
 from workshop.live import payloads, service
 from workshop.live.models import PollState, Vote
 from workshop.models import utcnow
+from workshop.realtime import pulse
 
 
 def control(socket_client, client, workshop):

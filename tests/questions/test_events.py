@@ -3,11 +3,11 @@
 import pytest
 
 from tests.conftest import login
-from workshop import pulse
 from workshop.extensions import db
 from workshop.planner.models import Moderation
 from workshop.questions import service
 from workshop.questions import wall as question_wall
+from workshop.realtime import pulse
 
 NS = "/questions"
 

@@ -13,10 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from .. import pulse
 from ..extensions import db
 from ..models import is_key, utcnow
 from ..planner.models import Workshop
+from ..realtime import pulse
 from ..registration.models import Registration
 from .models import PASS_NEEDED, VERDICTS, Participant, Poll, PollKind, PollState, Vote
 from .service import TIME_UP, LiveError

@@ -12,8 +12,9 @@ from ..models import is_key
 from ..planner import service as planner
 from ..planner.models import Workshop
 from ..ratelimit import limit
+from ..realtime import rooms
 from ..sockets import GuardedNamespace
-from . import ballots, joining, payloads, presence, rooms, service
+from . import ballots, joining, payloads, presence, service
 from . import state as live_state
 from .models import Participant
 from .service import LiveError

@@ -17,13 +17,14 @@ from urllib.parse import urlencode
 from flask import current_app
 from sqlalchemy import func, select
 
-from .. import pulse
 from ..extensions import db, socketio
 from ..models import utcnow
 from ..planner.models import Workshop
+from ..planner.service import host_ids
 from ..planner.signals import workshop_settings_changed
+from ..realtime import pulse, rooms
 from ..registration.models import Registration
-from . import addresses, rooms
+from . import addresses
 from .addresses import join_url
 from .models import Participant
 from .payloads import NS
@@ -224,7 +225,7 @@ def joining_state(workshop: Workshop, role: str) -> dict | None:
 def joining_changed(workshop: Workshop) -> None:
     """Tell control screens (full status) and projectors (public part) that joining changed."""
     status = joining_state(workshop, "control")
-    rooms.to_control("joining", status, workshop.id, NS)
+    rooms.to_control("joining", status, workshop.id, NS, host_ids(workshop.id))
     socketio.emit("joining", public_joining(workshop), to=rooms.screens(workshop.id), namespace=NS)
 
 

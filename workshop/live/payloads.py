@@ -6,11 +6,10 @@ from datetime import UTC
 from flask import current_app
 from sqlalchemy import select
 
-from .. import pulse
 from ..extensions import db, socketio
 from ..planner.models import Workshop
-from ..planner.service import current_segment
-from . import rooms
+from ..planner.service import current_segment, host_ids
+from ..realtime import pulse, rooms
 from .addresses import join_url
 from .models import Participant, Poll, PollKind, PollState, Vote
 from .tally import tally, vote_count
@@ -74,7 +73,7 @@ def broadcast_poll(poll: Poll) -> None:
     public = poll_payload(poll)
     socketio.emit("poll_state", public, to=rooms.phones(poll.workshop_id), namespace=NS)
     socketio.emit("poll_state", public, to=rooms.screens(poll.workshop_id), namespace=NS)
-    rooms.to_control("poll_state", poll_payload(poll, full=True), poll.workshop_id, NS)
+    rooms.to_control("poll_state", poll_payload(poll, full=True), poll.workshop_id, NS, host_ids(poll.workshop_id))
 
 
 def _tally_message(poll: Poll, full: bool) -> dict:
@@ -91,5 +90,5 @@ def _flush_tallies(poll_ids: set) -> None:
         full = _tally_message(poll, full=True)
         public = full if poll.results_visible else {k: v for k, v in full.items() if k != "results"}
         socketio.emit("poll_tally", public, to=rooms.screens(poll.workshop_id), namespace=NS)
-        rooms.to_control("poll_tally", full, poll.workshop_id, NS)
+        rooms.to_control("poll_tally", full, poll.workshop_id, NS, host_ids(poll.workshop_id))
         pulse.spread(("tally", poll.id), rooms.to_phone_slice("poll_tally", public, poll.workshop_id, NS))

@@ -13,9 +13,9 @@ import time
 
 from flask import Flask, current_app
 
-from .. import pulse
 from ..extensions import socketio
-from . import rooms
+from ..planner.service import host_ids
+from ..realtime import pulse, rooms
 
 log = logging.getLogger("workshop.live.presence")
 NS = "/live"
@@ -58,7 +58,7 @@ def _flush_room(workshop_ids: set) -> None:
     for workshop_id in workshop_ids:
         message = payload(workshop_id)
         socketio.emit("room", message, to=rooms.screens(workshop_id), namespace=NS)
-        rooms.to_control("room", message, workshop_id, NS)
+        rooms.to_control("room", message, workshop_id, NS, host_ids(workshop_id))
 
 
 def _change(workshop_id: int, step: int) -> None:

@@ -9,15 +9,14 @@ import logging
 from flask import abort
 from sqlalchemy import delete, select
 
-from .. import pulse
 from ..extensions import db, socketio
 from ..models import IllegalTransition, is_key, utcnow
 from ..planner.models import Workshop
 from ..planner.service import start_segment as start_agenda_segment
 from ..planner.signals import workshop_cloned
+from ..realtime import pulse, rooms
 from ..registration.models import RegistrationStatus
 from ..registration.service import by_ticket, check_in_by_phone
-from . import rooms
 from .models import Participant, Poll, PollKind, PollState, Vote
 from .payloads import NS, broadcast_poll, segment_payload
 

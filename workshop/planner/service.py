@@ -62,6 +62,12 @@ def workshops_for(user) -> list[Workshop]:
     return list(db.session.scalars(mine.order_by(Workshop.starts_at)))
 
 
+def host_ids(workshop_id: int) -> list[int]:
+    """Ids of the workshop's current facilitators (one query: whose control screens hear the session)."""
+    query = select(workshop_facilitators.c.facilitator_id).where(workshop_facilitators.c.workshop_id == workshop_id)
+    return list(db.session.scalars(query))
+
+
 def slug_taken(slug: str, exclude_id: int | None = None) -> bool:
     """True when another workshop has this slug."""
     query = select(func.count()).select_from(Workshop).where(Workshop.slug == slug, Workshop.id != (exclude_id or 0))

@@ -7,10 +7,10 @@ from flask_login import current_user
 from flask_socketio import emit, join_room
 
 from ..extensions import db
-from ..live import rooms
 from ..live.events import Client, error, resolve_client
 from ..live.models import Participant
 from ..planner.models import Workshop
+from ..realtime import rooms
 from ..sockets import GuardedNamespace
 from . import moderation, service, wall
 from .service import QuestionError

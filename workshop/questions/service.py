@@ -7,7 +7,6 @@ from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import pulse
 from ..extensions import db
 from ..live.models import PASS_NEEDED, Participant
 from ..models import is_key
@@ -15,6 +14,7 @@ from ..planner.models import Moderation, Workshop
 from ..planner.service import update_workshop
 from ..planner.signals import workshop_settings_changed
 from ..ratelimit import limit
+from ..realtime import pulse
 from .models import Question, QuestionStatus, Upvote
 from .wall import MAX_LENGTH, changed, settings_changed
 

@@ -11,11 +11,11 @@ from collections import Counter
 from flask import current_app
 from sqlalchemy import func, select
 
-from .. import pulse
 from ..extensions import db, socketio
-from ..live import rooms
 from ..live.models import Participant
 from ..planner.models import Workshop
+from ..planner.service import host_ids
+from ..realtime import pulse, rooms
 from .models import DISMISS_REASONS, ModerationAction, Question, QuestionStatus, Upvote
 
 NS = "/questions"
@@ -207,7 +207,7 @@ def _flush_walls(workshop_ids: set) -> None:
     for workshop in db.session.scalars(select(Workshop).where(Workshop.id.in_(workshop_ids))):
         loaded = _load(workshop.id)
         socketio.emit("wall", wall_state(workshop, "projector", loaded), to=rooms.screens(workshop.id), namespace=NS)
-        rooms.to_control("wall", wall_state(workshop, "control", loaded), workshop.id, NS)
+        rooms.to_control("wall", wall_state(workshop, "control", loaded), workshop.id, NS, host_ids(workshop.id))
         pulse.spread(("wall", workshop.id), _phone_wall_sender(workshop.id, wall_state(workshop, "phone", loaded)))
 
 

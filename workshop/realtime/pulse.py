@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 from flask import Flask, current_app
 
-from .extensions import socketio
+from ..extensions import socketio
 
 log = logging.getLogger("workshop.pulse")
 

@@ -27,23 +27,13 @@ def control_of(workshop_id: int, facilitator_id: int) -> str:
     return f"w{workshop_id}:control:u{facilitator_id}"
 
 
-def control(workshop_id: int) -> list[str]:
-    """The control rooms of a workshop's current facilitators (a removed co-facilitator's screen goes quiet)."""
-    from sqlalchemy import select
-
-    from ..extensions import db
-    from ..planner.models import workshop_facilitators as hosts
-
-    ids = db.session.scalars(select(hosts.c.facilitator_id).where(hosts.c.workshop_id == workshop_id))
-    return [control_of(workshop_id, facilitator_id) for facilitator_id in ids]
-
-
-def to_control(event: str, payload: dict, workshop_id: int, namespace: str) -> None:
-    """Emit to the workshop's control screens (nothing when it has no facilitator: an empty ``to``
-    list would make python-socketio broadcast to every client of the namespace)."""
+def to_control(event: str, payload: dict, workshop_id: int, namespace: str, hosts) -> None:
+    """Emit to the control screens of ``hosts``, the workshop's current facilitators' ids (planner.host_ids: a
+    removed co-facilitator's screen goes quiet); nothing without one: an empty ``to`` list would make
+    python-socketio broadcast to every client of the namespace."""
     from ..extensions import socketio
 
-    targets = control(workshop_id)
+    targets = [control_of(workshop_id, facilitator_id) for facilitator_id in hosts]
     if targets:
         socketio.emit(event, payload, to=targets, namespace=namespace)
 
@@ -73,7 +63,7 @@ def join_for(workshop_id: int, role: str, participant_id: int | None = None, use
     """Join the calling socket to the workshop room, its role room and, for phones, its slice."""
     from flask_socketio import join_room
 
-    from .. import pulse
+    from . import pulse
 
     join_room(everyone(workshop_id))
     if role == "control":
