@@ -50,6 +50,8 @@ POLLS = [
      ["The NHS Trust's comms team", "Clinicians on Twitter", "The chief executive's blog"]),
     (PollKind.choice, "After today, which describes you best?",
      ["I'll engage more", "No change", "I'll be more careful", "Not sure"]),
+    (PollKind.scale, "How close should an NHS Trust and a campaign group get? 0 = avoid, 10 = marry", [],
+     {"min": 0, "max": 10, "low": "Avoid", "high": "Marry", "mid": "Snog"}),
 ]
 
 
@@ -79,7 +81,8 @@ def seed_demo(facilitators: list) -> Workshop | None:
     workshop.agenda = [AgendaItem(title=t, kind=k, minutes=m, position=i) for i, (t, k, m) in enumerate(AGENDA)]
     db.session.add(workshop)
     db.session.flush()
-    for position, (kind, prompt, options) in enumerate(POLLS):
-        db.session.add(Poll(workshop_id=workshop.id, kind=kind, prompt=prompt, options=options, position=position))
+    for position, (kind, prompt, options, *settings) in enumerate(POLLS):
+        db.session.add(Poll(workshop_id=workshop.id, kind=kind, prompt=prompt, options=options, position=position,
+                            settings=settings[0] if settings else None))
     db.session.commit()
     return workshop

@@ -30,8 +30,23 @@ def validate_choice(poll: Poll, choice) -> str:
         if not isinstance(choice, list) or len(choice) != len(poll.options) or sorted(map(str, choice)) != sorted(VERDICTS):
             raise LiveError("Give each item a different answer: one Snog, one Marry, one Avoid.")
         return ",".join(choice)
+    if poll.kind == PollKind.scale:
+        return _scale_point(poll, choice)
     if not isinstance(choice, str) or not poll.accepts(choice):
         raise LiveError("That is not one of this poll's answers.")
+    return choice
+
+
+def _scale_point(poll: Poll, choice) -> str:
+    """A scale's point as its key ("7"): a whole number (or its text) inside the poll's range."""
+    low, high = poll.scale["min"], poll.scale["max"]
+    if isinstance(choice, int) and not isinstance(choice, bool):
+        choice = str(choice)
+    if (not isinstance(choice, str) or not choice.removeprefix("-").isdecimal() or len(choice) > 3
+            or choice != str(int(choice))):
+        raise LiveError(f"Send a whole number from {low} to {high}.")
+    if not poll.accepts(choice):
+        raise LiveError(f"{choice} is outside this scale: pick a point from {low} to {high}.")
     return choice
 
 

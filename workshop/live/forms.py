@@ -47,6 +47,7 @@ class PollForm(FlaskForm):
             (PollKind.verdict.value, "Verdict: one scenario, Snog / Marry / Avoid"),
             (PollKind.classic.value, "Classic: three items, assign Snog, Marry and Avoid"),
             (PollKind.choice.value, "Multiple choice (2-10 options)"),
+            (PollKind.scale.value, "Scale: a point in a range, e.g. 0 = avoid to 10 = marry"),
         ],
     )
     prompt = TextAreaField("Prompt", validators=[DataRequired(), Length(max=500)])
@@ -56,7 +57,36 @@ class PollForm(FlaskForm):
         "Countdown in seconds (optional)",
         validators=[Optional(), NumberRange(5, 3600, "A countdown is between 5 and 3600 seconds.")],
     )
+    scale_min = IntegerField("Scale from", default=0, validators=[Optional(), NumberRange(-10, 10, "Between -10 and 10.")])
+    scale_max = IntegerField("Scale to", default=10, validators=[Optional(), NumberRange(-10, 10, "Between -10 and 10.")])
+    scale_low = StringField("Label at the low end (e.g. Avoid)", validators=[Length(max=40)])
+    scale_high = StringField("Label at the high end (e.g. Marry)", validators=[Length(max=40)])
+    scale_mid = StringField("Label in the middle (optional, e.g. Snog)", validators=[Length(max=40)])
     submit = SubmitField("Save poll")
+
+    def validate_scale_max(self, field):
+        """A scale runs upwards, at most ten steps (eleven buttons on a phone)."""
+        if self.kind.data != PollKind.scale.value:
+            return
+        low = 0 if self.scale_min.data is None else self.scale_min.data
+        high = 10 if field.data is None else field.data
+        if not low < high <= low + 10:
+            raise ValidationError("The scale goes up from its start, at most 10 steps (e.g. 0 to 10, or 1 to 5).")
+
+    def scale_settings(self) -> dict | None:
+        """A scale's range and labels from the form (None for the other kinds)."""
+        if self.kind.data != PollKind.scale.value:
+            return None
+        return {"min": 0 if self.scale_min.data is None else self.scale_min.data,
+                "max": 10 if self.scale_max.data is None else self.scale_max.data,
+                "low": (self.scale_low.data or "").strip(), "high": (self.scale_high.data or "").strip(),
+                "mid": (self.scale_mid.data or "").strip()}
+
+    def fill_scale(self, poll) -> None:
+        """Show a scale poll's saved range and labels."""
+        scale = poll.scale
+        self.scale_min.data, self.scale_max.data = scale["min"], scale["max"]
+        self.scale_low.data, self.scale_high.data, self.scale_mid.data = scale["low"], scale["high"], scale["mid"]
 
     def validate_options(self, field):
         """Classic polls take exactly three items; multiple choice 2-10 options (what a projector shows at 48 px)."""

@@ -41,11 +41,16 @@ class Participant(db.Model):
 
 
 class PollKind(str, enum.Enum):
-    """Verdict (one scenario), classic (three items) or plain multiple choice."""
+    """Verdict (one scenario), classic (three items), plain multiple choice or a scale (a point in a range)."""
 
     verdict = "verdict"
     classic = "classic"
     choice = "choice"
+    scale = "scale"
+
+
+SCALE_DEFAULTS = {"min": 0, "max": 10, "low": "", "high": "", "mid": ""}
+SCALE_LIMITS = (-10, 10, 10)  # lowest point, highest point, most steps: at most 11 buttons on a phone
 
 
 class PollState(StateEnum):
@@ -78,6 +83,7 @@ class Poll(db.Model):
     closed_at: Mapped[datetime | None]
     timer_seconds: Mapped[int | None]  # the planner's default countdown when opened (None: no timer)
     closes_at: Mapped[datetime | None]  # set while open with a countdown: the server closes it then
+    settings: Mapped[dict | None] = mapped_column(JSON)  # per kind: a scale's range and labels (SCALE_DEFAULTS)
 
     workshop = relationship("Workshop")
 
@@ -131,16 +137,27 @@ class Poll(db.Model):
         self.revealed, self.opened_at, self.closed_at, self.closes_at = False, None, None, None
 
     @property
+    def scale(self) -> dict:
+        """A scale poll's range and labels: {"min", "max", "low", "high", "mid"}."""
+        return {**SCALE_DEFAULTS, **(self.settings or {})}
+
+    @property
     def answers(self) -> list[str]:
         """The answer keys a voter may choose from."""
         if self.kind == PollKind.choice:
             return [str(i) for i in range(len(self.options))]
+        if self.kind == PollKind.scale:
+            return [str(i) for i in range(self.scale["min"], self.scale["max"] + 1)]
         return list(VERDICTS)
 
     def accepts(self, answer: str) -> bool:
         """Whether ``answer`` is one of :attr:`answers` (without building the list: it runs per vote)."""
         if self.kind == PollKind.choice:
             return len(answer) <= 4 and answer.isdecimal() and answer == str(int(answer)) and int(answer) < len(self.options)
+        if self.kind == PollKind.scale:
+            digits = answer.removeprefix("-")
+            return (len(answer) <= 3 and digits.isdecimal() and answer == str(int(answer))
+                    and self.scale["min"] <= int(answer) <= self.scale["max"])
         return answer in VERDICTS
 
     @property

@@ -37,6 +37,7 @@ def poll_payload(poll: Poll, full: bool = False) -> dict:
         "answers": poll.answers, "state": poll.state.value, "round": poll.round,
         "show_live": poll.show_live, "revealed": poll.revealed, "results_visible": poll.results_visible,
         "position": poll.position, "timer_seconds": poll.timer_seconds,
+        "scale": poll.scale if poll.kind == PollKind.scale else None,
         "closes_at": _epoch(poll.closes_at) if poll.state == PollState.open else None,
     }
     if full or poll.results_visible:

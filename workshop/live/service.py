@@ -17,7 +17,7 @@ from ..planner.signals import workshop_cloned
 from ..realtime import pulse, rooms
 from ..registration.models import RegistrationStatus
 from ..registration.service import by_ticket, check_in_by_phone
-from .models import Participant, Poll, PollKind, PollState, Vote
+from .models import SCALE_DEFAULTS, SCALE_LIMITS, Participant, Poll, PollKind, PollState, Vote
 from .payloads import NS, broadcast_poll, segment_payload
 
 log = logging.getLogger("workshop.live")
@@ -44,22 +44,42 @@ def get_poll(workshop: Workshop, poll_id: int) -> Poll:
 
 
 def create_poll(workshop: Workshop, kind: str, prompt: str, options: list[str], show_live: bool = False,
-                timer_seconds: int | None = None) -> Poll:
-    """Prepare a poll at the end of the list."""
+                timer_seconds: int | None = None, settings: dict | None = None) -> Poll:
+    """Prepare a poll at the end of the list (``settings``: a scale's range and labels)."""
     poll = Poll(workshop_id=workshop.id, kind=PollKind(kind), prompt=prompt, options=options,
-                show_live=show_live, timer_seconds=timer_seconds or None, position=len(list_polls(workshop)))
+                show_live=show_live, timer_seconds=timer_seconds or None, position=len(list_polls(workshop)),
+                settings=poll_settings(kind, settings))
     db.session.add(poll)
     db.session.commit()
     return poll
 
 
+def poll_settings(kind: str, settings: dict | None) -> dict | None:
+    """The settings a kind keeps: a scale's range and labels (defaults filled in), nothing for the others."""
+    if kind != PollKind.scale.value:
+        return None
+    scale = {**SCALE_DEFAULTS, **{k: v for k, v in (settings or {}).items() if k in SCALE_DEFAULTS}}
+    low, high, steps = SCALE_LIMITS
+    if not (isinstance(scale["min"], int) and isinstance(scale["max"], int)
+            and low <= scale["min"] < scale["max"] <= high and scale["max"] - scale["min"] <= steps):
+        raise LiveError(f"A scale runs between two whole numbers from {low} to {high}, at most {steps} steps apart.")
+    return scale
+
+
+def _fixed(poll: Poll) -> tuple:
+    """What cannot change once a poll has run: its kind, items and a scale's range."""
+    return poll.kind.value, list(poll.options), (poll.scale["min"], poll.scale["max"]) if poll.kind == PollKind.scale else None
+
+
 def update_poll(poll: Poll, kind: str, prompt: str, options: list[str], show_live: bool,
-                timer_seconds: int | None = None) -> Poll:
-    """Edit a poll; its kind and items are fixed once it has votes."""
-    if poll.state != PollState.draft and (kind != poll.kind.value or options != poll.options):
-        raise LiveError("This poll has run: only the wording, live-results and timer settings can change.")
+                timer_seconds: int | None = None, settings: dict | None = None) -> Poll:
+    """Edit a poll; its kind, items and a scale's range are fixed once it has votes."""
+    settings = poll_settings(kind, settings)
+    scale_range = (settings["min"], settings["max"]) if settings else None
+    if poll.state != PollState.draft and _fixed(poll) != (kind, options, scale_range):
+        raise LiveError("This poll has run: only the wording, labels, live-results and timer settings can change.")
     poll.kind, poll.prompt, poll.options, poll.show_live = PollKind(kind), prompt, options, show_live
-    poll.timer_seconds = timer_seconds or None
+    poll.timer_seconds, poll.settings = timer_seconds or None, settings
     db.session.commit()
     broadcast_poll(poll)
     return poll
@@ -88,7 +108,7 @@ def copy_polls(source: Workshop, target: Workshop) -> None:
     for poll in list_polls(source):
         db.session.add(Poll(workshop_id=target.id, kind=poll.kind, prompt=poll.prompt,
                             options=list(poll.options), show_live=poll.show_live, position=poll.position,
-                            timer_seconds=poll.timer_seconds))
+                            timer_seconds=poll.timer_seconds, settings=poll.settings and dict(poll.settings)))
 
 
 def _copy_polls_of_clone(source: Workshop, copy: Workshop, **_extra) -> None:

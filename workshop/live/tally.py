@@ -58,7 +58,42 @@ def build_tally(poll: Poll, rows, min_group: int = 5) -> dict:
         else {"stance": s, "hidden": True}
         for s in sorted(sizes, key=lambda s: order.index(s) if s in order else len(order))
     ]
-    return {"total": sum(sizes.values()), "counts": overall, "by_stance": by_stance, "min_group": min_group}
+    result = {"total": sum(sizes.values()), "counts": overall, "by_stance": by_stance, "min_group": min_group}
+    return add_scale_stats(result) if poll.kind == PollKind.scale else result
+
+
+def scale_stats(counts: dict[str, int]) -> dict:
+    """Median and mean of a scale's counts per point ({"7": 3, ...}); None for no votes."""
+    points = sorted((int(k), n) for k, n in counts.items() if n)
+    total = sum(n for _, n in points)
+    if not total:
+        return {"median": None, "mean": None}
+
+    def nth(index: int) -> int:  # the value at a 0-based position in the sorted votes
+        for value, n in points:
+            if index < n:
+                return value
+            index -= n
+        return points[-1][0]
+
+    median = (nth((total - 1) // 2) + nth(total // 2)) / 2
+    mean = sum(v * n for v, n in points) / total
+    return {"median": int(median) if median == int(median) else median, "mean": round(mean, 1)}
+
+
+def add_scale_stats(result: dict) -> dict:
+    """A scale tally's median and mean, overall and per shown stance group, and the gap between the
+    medians furthest apart ({"low": stance, "high": stance, "value": n}; None under two shown groups)."""
+    result.update(scale_stats(result["counts"]))
+    shown = [g for g in result["by_stance"] if not g.get("hidden")]
+    for group in shown:
+        group.update(scale_stats(group["counts"]))
+    ranked = sorted((g for g in shown if g["median"] is not None and g["stance"] != NOT_STATED),
+                    key=lambda g: g["median"])
+    gap = ranked[-1]["median"] - ranked[0]["median"] if len(ranked) >= 2 else None
+    result["gap"] = None if gap is None else {"low": ranked[0]["stance"], "high": ranked[-1]["stance"],
+                                              "value": int(gap) if gap == int(gap) else gap}
+    return result
 
 
 def tally(poll: Poll, round_: int | None = None, min_group: int = 5) -> dict:

@@ -262,6 +262,7 @@ def edit_poll(workshop, poll_id):
     form = PollForm(obj=poll)
     if request.method == "GET":
         form.kind.data, form.options.data = poll.kind.value, "\n".join(poll.options)
+        form.fill_scale(poll)
     if form.validate_on_submit():
         try:
             service.update_poll(poll, **_poll_data(form))
@@ -290,8 +291,9 @@ def poll_action(workshop, poll_id, action):
 
 
 def _poll_data(form: PollForm) -> dict:
-    options = stance_list(form.options.data) if form.kind.data != "verdict" else []
+    options = stance_list(form.options.data) if form.kind.data in ("classic", "choice") else []
     return {"kind": form.kind.data, "prompt": form.prompt.data.strip(), "options": options,
-            "show_live": form.show_live.data, "timer_seconds": form.timer_seconds.data}
+            "show_live": form.show_live.data, "timer_seconds": form.timer_seconds.data,
+            "settings": form.scale_settings()}
 
 

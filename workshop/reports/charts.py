@@ -173,6 +173,38 @@ def grouped_chart(uid: str, title: str, groups: list[tuple[str, list[int]]], ser
     return _svg(uid, title, y + 4, "".join(parts), "; ".join(summary))
 
 
+def median_chart(uid: str, title: str, rows: list[dict], low: int, high: int, hidden_note: str) -> Markup:
+    """Each row's median on the scale's axis: a filled dot (and, for a shift, a hollow dot for the first run
+    joined to the last by a line), its value in words on the right. Rows: {"label", "median", "from"?, "hidden"?}."""
+    span, x0 = WIDTH - LABEL_W - VALUE_W - 16, LABEL_W + 8
+
+    def at(value: float) -> float:
+        return x0 + span * (value - low) / ((high - low) or 1)
+
+    parts, summary, y = [], [], 18
+    for v in range(low, high + 1):
+        parts.append(f'<line x1="{at(v):.1f}" y1="14" x2="{at(v):.1f}" y2="{18 + len(rows) * ROW_H}" stroke="#ddd"/>'
+                     f'<text x="{at(v):.1f}" y="11" text-anchor="middle" font-size="10">{v}</text>')
+    for row in rows:
+        parts.append(f'<text x="{LABEL_W - 8}" y="{y + 14}" text-anchor="end">{escape(_short(row["label"]))}</text>')
+        if row.get("hidden") or row.get("median") is None:
+            note = hidden_note if row.get("hidden") else "no votes"
+            parts.append(f'<text x="{x0}" y="{y + 14}" font-style="italic">{escape(note)}</text>')
+            summary.append(f'{row["label"]}: {note}')
+            y += ROW_H
+            continue
+        cy, value = y + 10, f'median {row["median"]:g}'
+        if row.get("from") is not None:
+            parts.append(f'<line x1="{at(row["from"]):.1f}" y1="{cy}" x2="{at(row["median"]):.1f}" y2="{cy}" stroke="#111" stroke-width="2"/>'
+                         f'<circle cx="{at(row["from"]):.1f}" cy="{cy}" r="6" fill="#fff" stroke="#111" stroke-width="2"/>')
+            value = f'{row["from"]:g} → {row["median"]:g}'
+        parts.append(f'<circle cx="{at(row["median"]):.1f}" cy="{cy}" r="6" fill="#0b4a8a" stroke="#111"/>'
+                     f'<text x="{WIDTH - 4}" y="{y + 14}" text-anchor="end">{value}</text>')
+        summary.append(f'{row["label"]}: {value}')
+        y += ROW_H
+    return _svg(uid, title, y + 4, "".join(parts), "; ".join(summary))
+
+
 def timeline_chart(uid: str, title: str, rows: list[dict]) -> Markup:
     """Planned (outlined, hatched) against actual (solid) segments on a minutes-from-start axis."""
     legend, legend_h = _legend(uid, [("Planned", 3), ("Actual", 5)], 2)
@@ -206,6 +238,10 @@ def timeline_chart(uid: str, title: str, rows: list[dict]) -> Markup:
 
 # --- the report's charts ----------------------------------------------------------------------
 
+def _num(value) -> str:
+    return "–" if value is None else f"{value:g}"
+
+
 def _answer_bars(counts: dict, labels: dict) -> list[dict]:
     return [{"label": labels.get(k, k), "value": n, "pattern": pattern_index(k, i)} for i, (k, n) in enumerate(counts.items())]
 
@@ -221,7 +257,15 @@ def round_charts(poll: dict, run: dict) -> dict:
     uid, labels, keys = f"poll{poll['id']}-r{run['round']}", poll["labels"], list(poll["labels"])
     note = f"Hidden so no one's vote can be worked out (groups under {run['min_group']} votes)"
     name = f"Poll {poll['position'] + 1}, round {run['round']}"
-    if poll["kind"] == "classic":
+    if poll["kind"] == "scale":
+        bars = [{"label": labels.get(k, k), "value": n, "pattern": 4} for k, n in run["counts"].items()]
+        overall = bar_chart(f"{uid}-all", f"{name}: all votes (median {_num(run['median'])}, mean {_num(run['mean'])})",
+                            bars, run["total"])
+        rows = [{"label": "Everyone", "median": run["median"]},
+                *({"label": g["stance"], "median": g.get("median"), "hidden": g.get("hidden", False)} for g in run["by_stance"])]
+        split = median_chart(f"{uid}-stance", f"{name}: median by stance", rows, poll["scale"]["min"],
+                             poll["scale"]["max"], note)
+    elif poll["kind"] == "classic":
         overall = stacked_chart(f"{uid}-all", f"{name}: all votes", [
             {"label": item, "counts": run["counts"][i]} for i, item in enumerate(poll["options"])], keys, labels, note)
         rows = []
@@ -237,6 +281,14 @@ def round_charts(poll: dict, run: dict) -> dict:
 def shift_chart(poll: dict) -> Markup:
     """First run against last run, all votes, as stacked bars."""
     first, last = poll["rounds"][0], poll["rounds"][-1]
+    if poll["kind"] == "scale":  # how each side's median moved (people who answered both runs)
+        shift = poll["shift"]
+        rows = [{"label": "Everyone", "median": shift["median"]["last"], "from": shift["median"]["first"]},
+                *({"label": g["stance"], "hidden": g.get("hidden", False), "median": (g.get("median") or {}).get("last"),
+                   "from": (g.get("median") or {}).get("first")} for g in shift["by_stance"])]
+        return median_chart(f"poll{poll['id']}-shift", f"Poll {poll['position'] + 1}: median in round {first['round']} "
+                            f"(hollow) and round {last['round']} (filled)", rows, poll["scale"]["min"], poll["scale"]["max"],
+                            "Hidden so no one's answer can be worked out")
     keys, labels, rows = list(poll["labels"]), poll["labels"], []
     if poll["kind"] == "classic":
         for i, item in enumerate(poll["options"]):

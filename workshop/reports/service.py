@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..live.models import VERDICTS, Participant, Poll, PollKind, PollState, Vote
-from ..live.tally import NOT_STATED, hidden_groups, tally
+from ..live.tally import NOT_STATED, hidden_groups, scale_stats, tally
 from ..planner.models import Workshop
 from ..questions.models import DISMISS_REASONS, ModerationAction, Question, QuestionStatus
 from ..questions.wall import load_wall, support_stats
@@ -72,6 +72,10 @@ def answer_labels(poll: Poll) -> dict[str, str]:
     """Answer key -> label: Snog/Marry/Avoid, or the option text of a multiple-choice poll."""
     if poll.kind == PollKind.choice:
         return {str(i): text for i, text in enumerate(poll.options)}
+    if poll.kind == PollKind.scale:
+        scale, middle = poll.scale, (poll.scale["min"] + poll.scale["max"] + 1) // 2
+        words = {scale["min"]: scale["low"], scale["max"]: scale["high"], middle: scale["mid"]}
+        return {a: f"{a} ({words[int(a)]})" if words.get(int(a)) else a for a in poll.answers}
     return dict(VERDICT_LABELS)
 
 
@@ -109,8 +113,25 @@ def opinion_shift(poll: Poll, first: int, last: int) -> dict:
         else {"stance": s, "hidden": True}
         for s in _sorted_stances(poll.workshop, sizes)
     ]
-    return {"first": first, "last": last, "total": sum(sizes.values()), "moves": _moves(poll, overall),
-            "by_stance": by_stance, "min_group": min_group()}
+    shift = {"first": first, "last": last, "total": sum(sizes.values()), "moves": _moves(poll, overall),
+             "by_stance": by_stance, "min_group": min_group()}
+    if poll.kind == PollKind.scale:
+        shift["median"] = _median_move(overall)
+        for group in by_stance:
+            if not group.get("hidden"):
+                group["median"] = _median_move(groups[group["stance"]])
+    return shift
+
+
+def _median_move(counter: Counter) -> dict:
+    """A scale's median in the first and the last run (of the people in both) and how far it moved."""
+    before, after = Counter(), Counter()
+    for (_, was, now), n in counter.items():
+        before[was] += n
+        after[now] += n
+    first, last = scale_stats(before)["median"], scale_stats(after)["median"]
+    moved = None if first is None or last is None else last - first
+    return {"first": first, "last": last, "moved": int(moved) if moved is not None and moved == int(moved) else moved}
 
 
 def _moves(poll: Poll, counter: Counter) -> list[dict]:
@@ -131,6 +152,7 @@ def poll_report(poll: Poll) -> dict:
     report = {
         "id": poll.id, "position": poll.position, "kind": poll.kind.value, "prompt": poll.prompt,
         "options": list(poll.options), "labels": answer_labels(poll), "state": poll.state.value,
+        "scale": poll.scale if poll.kind == PollKind.scale else None,
         "rounds": [{"round": r, **tally(poll, r, min_group())} for r in runs], "shift": None,
     }
     if len(runs) >= 2:

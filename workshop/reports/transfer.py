@@ -28,7 +28,7 @@ REGISTRATION_FIELDS = ("id", "name", "email", "organisation", "stance", "needs",
                        "manage_token", "consent_at", "created_at", "checked_in_at", "cancelled_at")
 PARTICIPANT_FIELDS = ("id", "stance", "registration_id", "created_at")
 POLL_FIELDS = ("id", "position", "kind", "prompt", "options", "state", "round", "show_live", "revealed",
-               "opened_at", "closed_at", "timer_seconds")
+               "opened_at", "closed_at", "timer_seconds", "settings")
 VOTE_FIELDS = ("round", "participant_id", "choice", "stance", "created_at", "updated_at")
 QUESTION_FIELDS = ("id", "participant_id", "text", "author_name", "stance", "status", "held_reason",
                    "dismiss_reason", "merged_into_id", "highlighted", "created_at", "answered_at")

@@ -19,7 +19,7 @@
   var unfolded = {}; // poll id -> true: the facilitator opened that poll's folded results
   var status = document.getElementById("control-status");
   var socket = Live.connect("/live", { code: app.dataset.code, role: "control" });
-  var KINDS = { verdict: "Verdict", classic: "Classic", choice: "Multiple choice" };
+  var KINDS = { verdict: "Verdict", classic: "Classic", choice: "Multiple choice", scale: "Scale" };
   var $ = function (id) { return document.getElementById(id); };
 
   function say(text, bad) {

@@ -150,7 +150,8 @@
     pollBox.appendChild(el("h2", { className: "prompt", id: "poll-prompt", tabindex: "-1", "data-key": "prompt", text: current.prompt }));
     pollBox.appendChild(el("p", { className: "poll-timer", id: "poll-timer", role: "timer", "aria-live": "off", hidden: "" }));
     if (current.state === "closed") pollBox.appendChild(el("p", { className: "muted", text: "Voting is closed." }));
-    pollBox.appendChild(current.kind === "classic" ? classicForm() : verdictButtons());
+    pollBox.appendChild(current.kind === "classic" ? classicForm()
+      : current.kind === "scale" ? Scale.input(current, mine, vote) : verdictButtons());
     Live.renderResults(resultsBox, current, current.results_visible ? current.results : null);
     tick();
   }

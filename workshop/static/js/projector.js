@@ -46,6 +46,7 @@
     }
     box.appendChild(el("h2", { className: "prompt", text: current.prompt }));
     if (current.kind === "verdict") return box.appendChild(verdictKey());
+    if (current.kind === "scale") return box.appendChild(Scale.legend(current));
     var list = el("ol", { className: "items" });
     current.options.forEach(function (o, i) {
       list.appendChild(el("li", {}, current.kind === "choice" ? Live.icon(String(i)) : null, el("span", { text: o })));
