@@ -1,7 +1,6 @@
 """The /live Socket.IO namespace: handlers validate, authorise and delegate to the service."""
 
 import logging
-from dataclasses import dataclass
 
 from flask import request, session
 from flask_login import current_user, user_logged_out
@@ -13,7 +12,7 @@ from ..planner import service as planner
 from ..planner.models import Workshop
 from ..ratelimit import limit
 from ..realtime import rooms
-from ..sockets import GuardedNamespace
+from ..realtime.namespace import Client, WorkshopNamespace, error
 from . import ballots, joining, payloads, presence, service
 from . import state as live_state
 from .models import Participant
@@ -21,21 +20,6 @@ from .service import LiveError
 
 log = logging.getLogger("workshop.live.events")
 ROLES = ("phone", "projector", "control")
-
-
-@dataclass
-class Client:
-    """What the server remembers about one connected socket."""
-
-    role: str
-    workshop_id: int
-    participant_id: int | None = None
-    user_id: int | None = None  # control screens: the facilitator signed in when it connected
-
-
-def error(message: str) -> dict:
-    """The error ack every handler returns for refused input."""
-    return {"ok": False, "error": message}
 
 
 SECONDS_ERROR = "seconds must be a whole number from 0 to 3600"
@@ -70,41 +54,43 @@ def resolve_client(auth) -> tuple[Workshop, Client, Participant | None]:
     return workshop, Client(role, workshop.id, participant and participant.id, user_id), participant
 
 
+def load_client(client: Client) -> tuple[Workshop | None, Participant | None]:
+    """A socket's workshop and participant, read again for each event (None for either that is gone)."""
+    workshop = db.session.get(Workshop, client.workshop_id)
+    participant = db.session.get(Participant, client.participant_id) if client.participant_id else None
+    return workshop, participant
+
+
 @user_logged_out.connect
 def close_control_screens(_app, user, **_extra) -> None:
     """A facilitator signed out: their open control screens, on every process, stop hearing the session."""
     rooms.close_controls(user.id, [w.id for w in planner.workshops_for(user)], ("/live", "/questions"))
 
 
-class LiveNamespace(GuardedNamespace):
+class LiveNamespace(WorkshopNamespace):
     """Phones vote, projectors watch, control screens run the session."""
 
-    clients: dict[str, Client] = {}
+    resolve = staticmethod(resolve_client)
+    load = staticmethod(load_client)
 
     def on_connect(self, auth=None):
         """Authorise, join rooms, send the whole state in one message."""
-        workshop, client, participant = resolve_client(auth)
-        self.clients[request.sid] = client
-        rooms.join_for(workshop.id, client.role, client.participant_id, client.user_id)
+        workshop, client, participant = self.admit(auth)
         if client.role == "phone":
             presence.phone_joined(workshop.id)
         self.emit("state", live_state.session_state(workshop, client.role, participant), room=request.sid)
 
     def on_disconnect(self, reason=None):
         """Forget the socket (a phone leaves the room's count)."""
-        client = self.clients.pop(request.sid, None)
+        client = self.forget()
         if client is not None and client.role == "phone":
             presence.phone_left(client.workshop_id)
 
     def on_state(self, _data=None):
         """Resynchronise: the full state as the ack."""
-        client = self.clients.get(request.sid)
-        workshop = db.session.get(Workshop, client.workshop_id) if client else None
-        if workshop is None:
-            return error("not connected to a workshop")
-        if client.role == "control" and not workshop.is_facilitator(current_user):  # signed out since connecting
-            return error("facilitators only")
-        participant = db.session.get(Participant, client.participant_id) if client.participant_id else None
+        client, workshop, participant = self.context()
+        if refused := self.resync_refusal(client, workshop):
+            return refused
         return {"ok": True, "state": live_state.session_state(workshop, client.role, participant)}
 
     def on_vote(self, data=None):
@@ -122,25 +108,13 @@ class LiveNamespace(GuardedNamespace):
             return error(str(exc))
         return {"ok": True, "vote": vote}
 
-    def _control(self, data) -> tuple[Workshop | None, dict | None]:
-        # Every control event re-checks the facilitator against the workshop on the server.
-        client = self.clients.get(request.sid)
-        if client is None or client.role != "control":
-            return None, error("facilitators only")
-        workshop = db.session.get(Workshop, client.workshop_id)
-        if workshop is None or not workshop.is_facilitator(current_user):
-            return None, error("facilitators only")
-        if data is not None and not isinstance(data, dict):
-            return None, error("payload must be an object")
-        return workshop, None
-
     def _poll_action(self, data, action, *args, invalid: str | None = None):
-        workshop, refused = self._control(data)
+        workshop, data, refused = self.control(data)
         if refused:
             return refused
         if invalid:  # payload refused, said only to a facilitator (others learn nothing about the event)
             return error(invalid)
-        poll_id = (data or {}).get("poll_id")
+        poll_id = data.get("poll_id")
         if not is_key(poll_id):
             return error("poll_id must be a number")
         poll = db.session.get(service.Poll, poll_id)
@@ -182,7 +156,7 @@ class LiveNamespace(GuardedNamespace):
 
     def on_poll_next(self, data=None):
         """Close the open poll and open the next draft."""
-        workshop, refused = self._control(data)
+        workshop, data, refused = self.control(data)
         if refused:
             return refused
         try:
@@ -193,10 +167,10 @@ class LiveNamespace(GuardedNamespace):
 
     def on_segment_start(self, data=None):
         """Start an agenda segment (records the agenda as it ran)."""
-        workshop, refused = self._control(data)
+        workshop, data, refused = self.control(data)
         if refused:
             return refused
-        item_id = (data or {}).get("item_id")
+        item_id = data.get("item_id")
         segment = service.start_segment(workshop, item_id) if isinstance(item_id, int) else None
         if segment is None:
             return error("no such agenda segment")
@@ -204,10 +178,10 @@ class LiveNamespace(GuardedNamespace):
 
     def on_join_pause(self, data=None):
         """Pause or reopen joining: {paused: bool} (tickets still bind while paused)."""
-        workshop, refused = self._control(data)
+        workshop, data, refused = self.control(data)
         if refused:
             return refused
-        paused = (data or {}).get("paused")
+        paused = data.get("paused")
         if not isinstance(paused, bool):
             return error("paused must be true or false")
         return {"ok": True, "joining": joining.pause_joining(workshop, paused)}

@@ -6,12 +6,8 @@ from flask import request
 from flask_login import current_user
 from flask_socketio import emit, join_room
 
-from ..extensions import db
-from ..live.events import Client, error, resolve_client
-from ..live.models import Participant
-from ..planner.models import Workshop
-from ..realtime import rooms
-from ..sockets import GuardedNamespace
+from ..live.events import load_client, resolve_client
+from ..realtime.namespace import WorkshopNamespace, error
 from . import moderation, service, wall
 from .service import QuestionError
 
@@ -25,39 +21,26 @@ def _payload(data) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-class QuestionsNamespace(GuardedNamespace):
+class QuestionsNamespace(WorkshopNamespace):
     """Ask, upvote and moderate questions."""
 
-    clients: dict[str, Client] = {}
+    resolve = staticmethod(resolve_client)  # the same rules as /live
+    load = staticmethod(load_client)
 
     def on_connect(self, auth=None):
         """Authorise (same rules as /live), join rooms, send the whole wall (and a phone's own questions)."""
-        workshop, client, participant = resolve_client(auth)
-        self.clients[request.sid] = client
-        rooms.join_for(workshop.id, client.role, participant and participant.id, client.user_id)
+        workshop, client, participant = self.admit(auth)
         loaded = wall.load_wall(workshop.id)
         emit("wall", wall.wall_state(workshop, client.role, loaded), to=request.sid)
         if participant is not None:
             join_room(wall.participant_room(participant.id))
             emit("mine", wall.mine(participant, loaded), to=request.sid)
 
-    def on_disconnect(self, reason=None):
-        """Forget the socket."""
-        self.clients.pop(request.sid, None)
-
-    def _context(self):
-        client = self.clients.get(request.sid)
-        workshop = db.session.get(Workshop, client.workshop_id) if client else None
-        participant = db.session.get(Participant, client.participant_id) if client and client.participant_id else None
-        return client, workshop, participant
-
     def on_state(self, _data=None):
         """Resynchronise: the full wall (and a phone's own questions) as the ack."""
-        client, workshop, participant = self._context()
-        if workshop is None:
-            return error("not connected to a workshop")
-        if client.role == "control" and not workshop.is_facilitator(current_user):  # signed out since connecting
-            return error("facilitators only")
+        client, workshop, participant = self.context()
+        if refused := self.resync_refusal(client, workshop):
+            return refused
         loaded = wall.load_wall(workshop.id)  # once: the wall and the phone's own questions share it
         ack = {"ok": True, "wall": wall.wall_state(workshop, client.role, loaded)}
         if participant is not None:
@@ -65,7 +48,7 @@ class QuestionsNamespace(GuardedNamespace):
         return ack
 
     def _phone(self, data):
-        client, workshop, participant = self._context()
+        client, workshop, participant = self.context()
         if client is None or client.role != "phone" or participant is None or workshop is None:
             return None, None, None, error("only phones that joined the workshop can do this")
         data = _payload(data)
@@ -95,21 +78,8 @@ class QuestionsNamespace(GuardedNamespace):
             return error(str(exc))
         return {"ok": True, **result}
 
-    def _control(self, data):
-        # Every moderation event re-checks the facilitator against the workshop on the server.
-        client = self.clients.get(request.sid)
-        if client is None or client.role != "control":
-            return None, None, error("facilitators only")
-        workshop = db.session.get(Workshop, client.workshop_id)
-        if workshop is None or not workshop.is_facilitator(current_user):
-            return None, None, error("facilitators only")
-        data = _payload(data)
-        if data is None:
-            return None, None, error("payload must be an object")
-        return workshop, data, None
-
     def _moderate(self, data, action, *fields):
-        workshop, data, refused = self._control(data)
+        workshop, data, refused = self.control(data)
         if refused:
             return refused
         try:
@@ -148,7 +118,7 @@ class QuestionsNamespace(GuardedNamespace):
 
     def on_set_moderation(self, data=None):
         """Switch new questions between {mode: "post"} (straight to the wall) and {mode: "queue"}."""
-        workshop, data, refused = self._control(data)
+        workshop, data, refused = self.control(data)
         if refused:
             return refused
         try:

@@ -157,7 +157,7 @@ def stop(app: Flask) -> None:
 # --- shared state in Redis (several processes) ---------------------------------------------
 
 def _client(url: str):
-    from .ratelimit import redis_client
+    from ..ratelimit import redis_client
 
     return redis_client(url)
 

@@ -6,6 +6,11 @@ queue carries ``close_room``), so an open control tab stops receiving held quest
 results at once, and its actions are refused (the session epoch, accounts/service.py).
 """
 
+from flask_socketio import join_room
+
+from ..extensions import socketio
+from . import pulse
+
 
 def everyone(workshop_id: int) -> str:
     """Phones, projectors and control screens of a workshop."""
@@ -31,8 +36,6 @@ def to_control(event: str, payload: dict, workshop_id: int, namespace: str, host
     """Emit to the control screens of ``hosts``, the workshop's current facilitators' ids (planner.host_ids: a
     removed co-facilitator's screen goes quiet); nothing without one: an empty ``to`` list would make
     python-socketio broadcast to every client of the namespace."""
-    from ..extensions import socketio
-
     targets = [control_of(workshop_id, facilitator_id) for facilitator_id in hosts]
     if targets:
         socketio.emit(event, payload, to=targets, namespace=namespace)
@@ -40,8 +43,6 @@ def to_control(event: str, payload: dict, workshop_id: int, namespace: str, host
 
 def close_controls(facilitator_id: int, workshop_ids: list[int], namespaces: tuple[str, ...]) -> None:
     """Take every control screen of this facilitator out of its rooms, on every process."""
-    from ..extensions import socketio
-
     for workshop_id in workshop_ids:
         for namespace in namespaces:
             socketio.close_room(control_of(workshop_id, facilitator_id), namespace=namespace)
@@ -54,17 +55,11 @@ def phone_slice(workshop_id: int, slice_: int) -> str:
 
 def to_phone_slice(event: str, payload: dict, workshop_id: int, namespace: str):
     """A pulse.spread sender: ``payload`` to one slice of the workshop's phones (plain values only)."""
-    from ..extensions import socketio
-
     return lambda slice_: socketio.emit(event, payload, to=phone_slice(workshop_id, slice_), namespace=namespace)
 
 
 def join_for(workshop_id: int, role: str, participant_id: int | None = None, user_id: int | None = None) -> None:
     """Join the calling socket to the workshop room, its role room and, for phones, its slice."""
-    from flask_socketio import join_room
-
-    from . import pulse
-
     join_room(everyone(workshop_id))
     if role == "control":
         join_room(control_of(workshop_id, user_id))
