@@ -6,9 +6,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from .extensions import db
-from .live.models import Poll, PollKind
-from .planner.models import DEFAULT_STANCES, AgendaItem, SegmentKind, Workshop
-from .planner.service import to_utc
+from .live import service as live
+from .live.models import PollKind
+from .planner import service as planner
+from .planner.models import DEFAULT_STANCES, SegmentKind, Workshop
 
 SLUG = "snog-marry-avoid"
 
@@ -66,23 +67,20 @@ def next_28_september(now: datetime) -> datetime:
 
 
 def seed_demo(facilitators: list) -> Workshop | None:
-    """Create the demo workshop once; returns None when it already exists."""
+    """Create the demo workshop once, through the planner's and live area's services; None when it exists."""
     if db.session.scalar(select(Workshop).where(Workshop.slug == SLUG)):
         return None
     start = next_28_september(datetime.now(ZoneInfo("UTC")))
-    workshop = Workshop(
-        slug=SLUG, title="Snog, Marry, Avoid?", description=DESCRIPTION,
-        venue="Social Media Week London, Hub Westminster, New Zealand House, 80 Haymarket, London SW1Y 4TE",
-        timezone="Europe/London", starts_at=to_utc(start, "Europe/London"),
-        ends_at=to_utc(start.replace(hour=15, minute=30), "Europe/London"), capacity=60,
-        join_code="SNOG", stances=list(DEFAULT_STANCES), allow_names=True, verdict_meanings=MEANINGS,
-    )
-    workshop.facilitators = facilitators
-    workshop.agenda = [AgendaItem(title=t, kind=k, minutes=m, position=i) for i, (t, k, m) in enumerate(AGENDA)]
-    db.session.add(workshop)
-    db.session.flush()
-    for position, (kind, prompt, options, *settings) in enumerate(POLLS):
-        db.session.add(Poll(workshop_id=workshop.id, kind=kind, prompt=prompt, options=options, position=position,
-                            settings=settings[0] if settings else None))
-    db.session.commit()
+    details = {
+        "slug": SLUG, "title": "Snog, Marry, Avoid?", "description": DESCRIPTION,
+        "venue": "Social Media Week London, Hub Westminster, New Zealand House, 80 Haymarket, London SW1Y 4TE",
+        "timezone": "Europe/London", "starts_at": start, "ends_at": start.replace(hour=15, minute=30),
+        "capacity": 60, "join_code": "SNOG", "stances": list(DEFAULT_STANCES), "allow_names": True,
+        **{f"meaning_{verdict}": meaning for verdict, meaning in MEANINGS.items()},
+    }
+    workshop = planner.create_workshop(details, *facilitators)
+    for title, kind, minutes in AGENDA:
+        planner.add_agenda_item(workshop, title, kind.name, minutes)
+    for kind, prompt, options, *settings in POLLS:
+        live.create_poll(workshop, kind.value, prompt, options, settings=settings[0] if settings else None)
     return workshop

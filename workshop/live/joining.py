@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from ..extensions import db, socketio
 from ..models import utcnow
 from ..planner.models import Workshop
-from ..planner.service import host_ids
+from ..planner.service import host_ids, set_join_paused
 from ..planner.signals import workshop_settings_changed
 from ..realtime import pulse, rooms
 from ..registration.models import Registration
@@ -231,8 +231,7 @@ def joining_changed(workshop: Workshop) -> None:
 
 def pause_joining(workshop: Workshop, paused: bool) -> dict:
     """Pause or reopen joining (tickets still bind); returns the new status."""
-    workshop.join_paused = bool(paused)
-    db.session.commit()
+    set_join_paused(workshop, paused)
     log.info("joining %s workshop=%s", "paused" if paused else "reopened", workshop.id)
     joining_changed(workshop)
     return joining_state(workshop, "control")

@@ -104,11 +104,11 @@ def meanings_from(data: dict) -> dict:
             for verdict, default in DEFAULT_MEANINGS.items()}
 
 
-def create_workshop(data: dict, facilitator) -> Workshop:
-    """Create a workshop run by ``facilitator``."""
+def create_workshop(data: dict, facilitator, *co_hosts) -> Workshop:
+    """Create a workshop run by ``facilitator`` (and ``co_hosts``)."""
     workshop = Workshop(timezone=data.get("timezone") or "Europe/London")
     apply_details(workshop, data)
-    workshop.facilitators.append(facilitator)
+    workshop.facilitators.extend([facilitator, *co_hosts])
     db.session.add(workshop)
     db.session.commit()
     log.info("workshop created id=%s", workshop.id)
@@ -122,6 +122,18 @@ def update_workshop(workshop: Workshop, data: dict) -> Workshop:
     log.info("workshop updated id=%s", workshop.id)
     workshop_settings_changed.send(workshop)  # live screens: joining; question walls: moderation, names
     return workshop
+
+
+def set_join_paused(workshop: Workshop, paused: bool) -> None:
+    """Pause or reopen joining (the live area's gate reads it)."""
+    workshop.join_paused = bool(paused)
+    db.session.commit()
+
+
+def set_report_token(workshop: Workshop, token: str | None) -> None:
+    """Publish the report at this secret link, or withdraw it (None)."""
+    workshop.report_token = token
+    db.session.commit()
 
 
 def clone_workshop(workshop: Workshop, facilitator) -> Workshop:

@@ -15,7 +15,7 @@ from ..planner.service import update_workshop
 from ..planner.signals import workshop_settings_changed
 from ..ratelimit import limit
 from ..realtime import pulse
-from .models import Question, QuestionStatus, Upvote
+from .models import ModerationAction, Question, QuestionStatus, Upvote
 from .wall import MAX_LENGTH, changed, settings_changed
 
 log = logging.getLogger("workshop.questions")
@@ -160,3 +160,15 @@ def _resend_walls(workshop: Workshop, **_extra) -> None:
 def subscribe() -> None:
     """Connect to the planner's signals (create_app calls it: explicit, never an import's side effect)."""
     workshop_settings_changed.connect(_resend_walls)
+
+
+def erase_author_names(workshop: Workshop) -> int:
+    """Erase askers' names, in questions and in moderation history (the report's purge commits it)."""
+    questions = list(db.session.scalars(select(Question).where(Question.workshop_id == workshop.id)))
+    for q in questions:
+        q.author_name = None
+    actions = db.session.scalars(select(ModerationAction).where(ModerationAction.question_id.in_([q.id for q in questions])))
+    for action in actions:
+        if isinstance(action.before, dict) and action.before.get("author_name"):
+            action.before = {**action.before, "author_name": None}
+    return len(questions)

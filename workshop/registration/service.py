@@ -1,6 +1,7 @@
 """Registration operations: capacity, waitlist, cancel, delete, check-in."""
 
 import logging
+import secrets
 
 from flask import url_for
 from sqlalchemy import func, select, update
@@ -230,3 +231,12 @@ def send_promotion(registration: Registration) -> None:
         f"Your ticket code: {registration.ticket_code}\nManage or cancel: {manage_url(registration)}\n"
     )
     send_email(Email(registration.email, f"You have a place at {workshop.title}", body, _attachments(registration)))
+
+
+def erase_registrations(workshop: Workshop) -> int:
+    """Erase names, emails, organisations and needs of every registration (the report's purge commits it)."""
+    registrations = list(db.session.scalars(select(Registration).where(Registration.workshop_id == workshop.id)))
+    for r in registrations:
+        r.name, r.email, r.organisation, r.needs = "", None, "", ""
+        r.manage_token = secrets.token_urlsafe(24)  # old emailed links stop working
+    return len(registrations)

@@ -16,9 +16,12 @@ from ..extensions import db
 from ..live.models import VERDICTS, Participant, Poll, PollKind, PollState, Vote
 from ..live.tally import NOT_STATED, hidden_groups, scale_stats, tally
 from ..planner.models import Workshop
-from ..questions.models import DISMISS_REASONS, ModerationAction, Question, QuestionStatus
+from ..planner.service import set_report_token
+from ..questions.models import DISMISS_REASONS, Question, QuestionStatus
+from ..questions.service import erase_author_names
 from ..questions.wall import load_wall, support_stats
 from ..registration.models import Registration
+from ..registration.service import erase_registrations
 
 log = logging.getLogger("workshop.reports")
 
@@ -237,16 +240,14 @@ def workshop_by_report_token(token: str) -> Workshop | None:
 
 def share_report(workshop: Workshop) -> str:
     """Publish the report at a new secret link (replacing any old one)."""
-    workshop.report_token = secrets.token_urlsafe(24)
-    db.session.commit()
+    set_report_token(workshop, secrets.token_urlsafe(24))
     log.info("report shared workshop=%s", workshop.id)
     return workshop.report_token
 
 
 def unshare_report(workshop: Workshop) -> None:
     """Withdraw the secret link."""
-    workshop.report_token = None
-    db.session.commit()
+    set_report_token(workshop, None)
     log.info("report unshared workshop=%s", workshop.id)
 
 
@@ -260,17 +261,8 @@ def is_purged(workshop: Workshop) -> bool:
 
 def purge_personal_data(workshop: Workshop) -> dict:
     """Erase names, emails, organisations, free-text needs and question author names; keep every aggregate."""
-    registrations = list(db.session.scalars(select(Registration).where(Registration.workshop_id == workshop.id)))
-    for r in registrations:
-        r.name, r.email, r.organisation, r.needs = "", None, "", ""
-        r.manage_token = secrets.token_urlsafe(24)  # old emailed links stop working
-    questions = list(db.session.scalars(select(Question).where(Question.workshop_id == workshop.id)))
-    for q in questions:
-        q.author_name = None
-    actions = db.session.scalars(select(ModerationAction).where(ModerationAction.question_id.in_([q.id for q in questions])))
-    for action in actions:
-        if isinstance(action.before, dict) and action.before.get("author_name"):
-            action.before = {**action.before, "author_name": None}
+    registrations = erase_registrations(workshop)  # each area erases its own tables; one commit for both
+    questions = erase_author_names(workshop)
     db.session.commit()
-    log.info("personal data purged workshop=%s registrations=%s questions=%s", workshop.id, len(registrations), len(questions))
-    return {"registrations": len(registrations), "questions": len(questions)}
+    log.info("personal data purged workshop=%s registrations=%s questions=%s", workshop.id, registrations, questions)
+    return {"registrations": registrations, "questions": questions}
