@@ -5,9 +5,9 @@ import re
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from ..auth import facilitator_required
 from ..confirmation import confirm_first
 from ..extensions import csrf
+from ..planner.access import facilitator_required
 from ..planner.service import find_by_code
 from ..ratelimit import limit
 from ..registration.tickets import qr_svg

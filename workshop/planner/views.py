@@ -3,9 +3,9 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..auth import facilitator_required
 from ..confirmation import confirm_first
 from . import service
+from .access import facilitator_required
 from .forms import AgendaItemForm, CoFacilitatorForm, WorkshopForm, stance_list
 
 bp = Blueprint("planner", __name__, url_prefix="/planner")

@@ -2,8 +2,8 @@
 
 from flask import Blueprint
 
-from ..auth import facilitator_required
 from ..exports import csv_response
+from ..planner.access import facilitator_required
 from . import wall
 
 bp = Blueprint("questions", __name__)

@@ -3,10 +3,10 @@
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..auth import facilitator_required
 from ..confirmation import confirm_first
 from ..exports import csv_response
 from ..models import utcnow
+from ..planner.access import facilitator_required
 from ..planner.service import get_workshop
 from ..ratelimit import limit
 from . import service

@@ -4,8 +4,8 @@ import json
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
-from ..auth import facilitator_required
 from ..exports import csv_response
+from ..planner.access import facilitator_required
 from . import service, transfer
 from .charts import report_charts
 

@@ -1,11 +1,11 @@
-"""Per-workshop authorisation for facilitator pages."""
+"""Per-workshop authorisation for facilitator pages (every area's pages under /planner/<slug>)."""
 
 from functools import wraps
 
 from flask import abort
 from flask_login import current_user, login_required
 
-from .planner.service import get_workshop
+from .service import get_workshop
 
 
 def facilitator_required(view):
