@@ -42,11 +42,13 @@ serve: $(RUNTIME)  ## production server: gunicorn + gevent, one process (docs/de
 
 test: $(DEV)  ## the whole suite (SQLite, then PostgreSQL when reachable)
 	$(BIN)/ruff check workshop tests bench
+	$(BIN)/lint-imports  # the layer contract in .importlinter (docs/architecture.md)
 	$(BIN)/pytest -q
 	if $(BIN)/python scripts/pg_available.py; then DATABASE_URL=$${PG_TEST_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest -q tests --ignore=tests/cluster -m 'not sqlite_only'; else test "$$?" = 3; fi
 
 lint: $(DEV)
 	$(BIN)/ruff check workshop tests bench
+	$(BIN)/lint-imports
 
 format: $(DEV)
 	$(BIN)/ruff format workshop tests bench
