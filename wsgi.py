@@ -2,7 +2,8 @@
 
 import os
 
-from workshop import create_app, pulse
+from workshop import create_app
+from workshop.realtime import pulse
 
 if os.environ.get("WORKSHOP_TRACEMALLOC"):  # soak diagnostics only (workshop/memtrace.py)
     from workshop import memtrace

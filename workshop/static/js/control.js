@@ -22,11 +22,7 @@
   var KINDS = { verdict: "Verdict", classic: "Classic", choice: "Multiple choice", scale: "Scale" };
   var $ = function (id) { return document.getElementById(id); };
 
-  function say(text, bad) {
-    status.textContent = text;
-    status.className = "status now-status" + (bad ? " bad" : "");
-    status.setAttribute("data-ack", bad ? "error" : "ok");
-  }
+  var say = Live.status(status, "now-status");
 
   function short(text, max) {
     max = max || 70;
@@ -81,9 +77,7 @@
   function serverNow() { return Date.now() / 1000 + offset; }
 
   function send(event, payload, done) {
-    socket.timeout(8000).emit(event, payload, function (err, ack) {
-      if (err) return say("No answer from the server – try again.", true);
-      if (!ack.ok) return say(ack.error, true);
+    Live.send(socket, event, payload, say, function (ack) {
       if (ack.poll) { upsert(ack.poll); focusId = ack.poll.id; render(); }
       if (ack.segment !== undefined) { segment = ack.segment; renderAgenda(); tick(); }
       say(typeof done === "function" ? done(ack) : done);

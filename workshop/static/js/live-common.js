@@ -49,6 +49,26 @@
     return socket;
   }
 
+  function status(node, extra) {
+    // say(text, bad) for a status line: what was sent and what the server answered ("data-ack": ok or error).
+    return function say(text, bad) {
+      if (!node) return;
+      node.textContent = text;
+      node.className = "status" + (extra ? " " + extra : "") + (bad ? " bad" : "");
+      node.setAttribute("data-ack", bad ? "error" : "ok");
+    };
+  }
+
+  function send(socket, event, payload, say, onOk, noAnswer) {
+    // Emit and wait for the acknowledgement: no answer within 8 s, or {ok: false}, is said on the status line;
+    // onOk(ack) runs only for {ok: true}.
+    socket.timeout(8000).emit(event, payload, function (err, ack) {
+      if (err) return say(noAnswer || "No answer from the server – try again.", true);
+      if (!ack.ok) return say(ack.error, true);
+      onOk(ack);
+    });
+  }
+
   function label(poll, answer) {
     if (poll.kind === "choice") return poll.options[Number(answer)];
     return LABELS[answer] || answer;
@@ -180,6 +200,6 @@
     return poll.closes_at - (Date.now() / 1000 + offset);
   }
 
-  window.Live = { el: el, connect: connect, renderResults: renderResults, label: label, LABELS: LABELS, icon: icon,
+  window.Live = { el: el, connect: connect, status: status, send: send, renderResults: renderResults, label: label, LABELS: LABELS, icon: icon,
     plural: plural, clock: clock, countdown: countdown, sockets: {} };
 })();

@@ -24,10 +24,7 @@
     try { return JSON.parse(app.dataset.meanings || "{}") || {}; } catch (e) { return {}; }
   }
 
-  function say(text, bad) {
-    status.textContent = text;
-    status.className = "status" + (bad ? " bad" : "");
-  }
+  var say = Live.status(status);
 
   function announce(text) {
     // Emptied first so the same words are announced again for a second poll with the same prompt.
@@ -37,9 +34,7 @@
 
   function vote(choice) {
     say("Sending…");
-    socket.timeout(8000).emit("vote", { poll_id: current.id, choice: choice }, function (err, ack) {
-      if (err) return say("No answer from the server – try again.", true);
-      if (!ack.ok) return say(ack.error, true);
+    Live.send(socket, "vote", { poll_id: current.id, choice: choice }, say, function () {
       mine = choice;
       draft = null;
       say("Vote received. You can change it while the poll is open.");

@@ -13,17 +13,10 @@
     unhighlight: "stop highlighting", answer: "answered" };
   var socket = Live.connect("/questions", { code: app.dataset.code, role: "control" });
 
-  function say(text, bad) {
-    status.textContent = text;
-    status.className = "status" + (bad ? " bad" : "");
-  }
+  var say = Live.status(status);
 
   function send(event, payload, done) {
-    socket.timeout(8000).emit(event, payload, function (err, ack) {
-      if (err) return say("No answer from the server – try again.", true);
-      if (!ack.ok) return say(ack.error, true);
-      say(done);
-    });
+    Live.send(socket, event, payload, say, function () { say(done); });
   }
 
   function button(label, event, payload, done, cls, name) {

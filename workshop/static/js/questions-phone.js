@@ -23,10 +23,8 @@
     both: "Questions people of different stances want: ranked by the support of the smaller side." };
   var socket = Live.connect("/questions", { code: app.dataset.code, role: "phone" });
 
-  function say(node, text, bad) {
-    node.textContent = text;
-    node.className = "status" + (bad ? " bad" : "");
-  }
+  var sayAsk = Live.status(askStatus);
+  var sayVote = Live.status(voteStatus);
 
   function mineIds() {
     var ids = {};
@@ -39,9 +37,7 @@
   }
 
   function upvote(q) {
-    socket.timeout(8000).emit("upvote", { question_id: q.id }, function (err, ack) {
-      if (err) return say(voteStatus, "No answer from the server – try again.", true);
-      if (!ack.ok) return say(voteStatus, ack.error, true);
+    Live.send(socket, "upvote", { question_id: q.id }, sayVote, function (ack) {
       var gone = [q.id].concat(q.merged_ids || []);
       mine.upvotes = mine.upvotes.filter(function (id) { return gone.indexOf(id) === -1; });
       if (ack.upvoted) mine.upvotes.push(ack.question_id);
@@ -116,10 +112,8 @@
     say(askStatus, "Sending…");
     var payload = { text: textBox.value };
     if (wall && wall.allow_names && nameBox.value.trim()) payload.name = nameBox.value;
-    socket.timeout(8000).emit("ask", payload, function (err, ack) {
+    Live.send(socket, "ask", payload, function (text, bad) { sending = false; sayAsk(text, bad); }, function (ack) {
       sending = false;
-      if (err) return say(askStatus, "No answer from the server – your question was not sent. Try again.", true);
-      if (!ack.ok) return say(askStatus, ack.error, true);
       textBox.value = "";
       counter();
       say(askStatus, ack.question.status === "pending"
