@@ -42,7 +42,7 @@
       mine.upvotes = mine.upvotes.filter(function (id) { return gone.indexOf(id) === -1; });
       if (ack.upvoted) mine.upvotes.push(ack.question_id);
       q.votes = ack.votes;
-      say(voteStatus, ack.upvoted ? "Upvoted." : "Upvote taken back.");
+      sayVote(ack.upvoted ? "Upvoted." : "Upvote taken back.");
       renderWall();
     });
   }
@@ -107,20 +107,21 @@
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     if (sending) return;
-    if (!textBox.value.trim()) return say(askStatus, "Type a question first.", true);
+    if (!textBox.value.trim()) return sayAsk("Type a question first.", true);
     sending = true;
-    say(askStatus, "Sending…");
+    sayAsk("Sending…");
     var payload = { text: textBox.value };
     if (wall && wall.allow_names && nameBox.value.trim()) payload.name = nameBox.value;
-    Live.send(socket, "ask", payload, function (text, bad) { sending = false; sayAsk(text, bad); }, function (ack) {
+    var refused = function (text, bad) { sending = false; sayAsk(text, bad); };
+    Live.send(socket, "ask", payload, refused, function (ack) {
       sending = false;
       textBox.value = "";
       counter();
-      say(askStatus, ack.question.status === "pending"
+      sayAsk(ack.question.status === "pending"
         ? "Thanks! A facilitator will review your question before it goes on the wall."
         : "Your question is on the wall.");
       upsertMine(ack.question);
-    });
+    }, "No answer from the server – your question was not sent. Try again.");
   });
   Array.prototype.forEach.call(document.querySelectorAll(".q-sort"), function (button) {
     button.addEventListener("click", function () {
@@ -162,7 +163,7 @@
   socket.on("my_question", function (q) {
     var before = mine.questions.find(function (m) { return m.id === q.id; });
     upsertMine(q);
-    if (before && before.status !== q.status) say(askStatus, "Your question: " + statusText(q) + ".");
+    if (before && before.status !== q.status) sayAsk("Your question: " + statusText(q) + ".");
   });
   counter();
   renderMine();
