@@ -13,7 +13,7 @@ from ..planner.models import Workshop
 from ..ratelimit import limit
 from ..realtime import rooms
 from ..realtime.namespace import Client, WorkshopNamespace, error
-from . import ballots, joining, payloads, presence, service
+from . import ballots, joining, payloads, presence, service, texts
 from . import state as live_state
 from .models import Participant
 from .service import LiveError
@@ -185,3 +185,58 @@ class LiveNamespace(WorkshopNamespace):
         if not isinstance(paused, bool):
             return error("paused must be true or false")
         return {"ok": True, "joining": joining.pause_joining(workshop, paused)}
+
+    # --- open-text polls (live/texts.py) ----------------------------------------------------
+
+    def on_answer(self, data=None):
+        """A phone's short answer to an open-text poll: {poll_id, text}; acknowledged after the commit."""
+        client = self.clients.get(request.sid)
+        if client is None or client.role != "phone":
+            return error("only phones can answer")
+        if not isinstance(data, dict):
+            return error("send {poll_id, text}")
+        try:
+            return {"ok": True, "answer": texts.submit_answer(client.participant_id, data.get("poll_id"), data.get("text"))}
+        except LiveError as exc:
+            return error(str(exc))
+
+    def on_answer_remove(self, data=None):
+        """A phone takes back one of its answers while the poll is open: {answer_id}."""
+        client = self.clients.get(request.sid)
+        if client is None or client.role != "phone":
+            return error("only phones can remove their answers")
+        if not isinstance(data, dict):
+            return error("send {answer_id}")
+        try:
+            return {"ok": True, "answer": texts.remove_answer(client.participant_id, data.get("answer_id"))}
+        except LiveError as exc:
+            return error(str(exc))
+
+    def _text_action(self, data, act):
+        workshop, data, refused = self.control(data)
+        if refused:
+            return refused
+        poll_id = data.get("poll_id")
+        poll = db.session.get(service.Poll, poll_id) if is_key(poll_id) else None
+        if poll is None or poll.workshop_id != workshop.id:
+            return error("no such poll")
+        try:
+            return {"ok": True, **act(poll, data)}
+        except LiveError as exc:
+            return error(str(exc))
+
+    def on_word_hide(self, data=None):
+        """Hide a word from an open-text poll's cloud: {poll_id, word} (undone by word_show)."""
+        return self._text_action(data, lambda poll, d: {"word": texts.hide_word(poll, d.get("word"), current_user.id)})
+
+    def on_word_show(self, data=None):
+        """Show a hidden word again: {poll_id, word}."""
+        return self._text_action(data, lambda poll, d: {"word": texts.show_word(poll, d.get("word"))})
+
+    def on_answer_approve(self, data=None):
+        """Let a held answer (word list) into the cloud: {poll_id, answer_id}."""
+        return self._text_action(data, lambda poll, d: {"answer": texts.moderate_answer(poll, d.get("answer_id"), True)})
+
+    def on_answer_reject(self, data=None):
+        """Keep a held answer out of the cloud for good (the report still lists it): {poll_id, answer_id}."""
+        return self._text_action(data, lambda poll, d: {"answer": texts.moderate_answer(poll, d.get("answer_id"), False)})

@@ -48,6 +48,7 @@ class PollForm(FlaskForm):
             (PollKind.classic.value, "Classic: three items, assign Snog, Marry and Avoid"),
             (PollKind.choice.value, "Multiple choice (2-10 options)"),
             (PollKind.scale.value, "Scale: a point in a range, e.g. 0 = avoid to 10 = marry"),
+            (PollKind.text.value, "Open text: short answers shown as a word cloud coloured by stance"),
         ],
     )
     prompt = TextAreaField("Prompt", validators=[DataRequired(), Length(max=500)])
@@ -62,6 +63,10 @@ class PollForm(FlaskForm):
     scale_low = StringField("Label at the low end (e.g. Avoid)", validators=[Length(max=40)])
     scale_high = StringField("Label at the high end (e.g. Marry)", validators=[Length(max=40)])
     scale_mid = StringField("Label in the middle (optional, e.g. Snog)", validators=[Length(max=40)])
+    text_per_person = IntegerField("Answers per person", default=1,
+                                   validators=[Optional(), NumberRange(1, 3, "Between 1 and 3 answers.")])
+    text_max_length = IntegerField("Longest answer (characters)", default=25,
+                                   validators=[Optional(), NumberRange(3, 40, "Between 3 and 40 characters.")])
     submit = SubmitField("Save poll")
 
     def validate_scale_max(self, field):
@@ -82,8 +87,16 @@ class PollForm(FlaskForm):
                 "low": (self.scale_low.data or "").strip(), "high": (self.scale_high.data or "").strip(),
                 "mid": (self.scale_mid.data or "").strip()}
 
+    def text_settings(self) -> dict | None:
+        """An open-text poll's limits from the form (None for the other kinds)."""
+        if self.kind.data != PollKind.text.value:
+            return None
+        return {"per_person": self.text_per_person.data or 1, "max_length": self.text_max_length.data or 25}
+
     def fill_scale(self, poll) -> None:
-        """Show a scale poll's saved range and labels."""
+        """Show a scale poll's saved range and labels, an open-text poll's limits."""
+        rules = poll.text_rules
+        self.text_per_person.data, self.text_max_length.data = rules["per_person"], rules["max_length"]
         scale = poll.scale
         self.scale_min.data, self.scale_max.data = scale["min"], scale["max"]
         self.scale_low.data, self.scale_high.data, self.scale_mid.data = scale["low"], scale["high"], scale["mid"]

@@ -47,10 +47,13 @@ class PollKind(str, enum.Enum):
     classic = "classic"
     choice = "choice"
     scale = "scale"
+    text = "text"
 
 
 SCALE_DEFAULTS = {"min": 0, "max": 10, "low": "", "high": "", "mid": ""}
 SCALE_LIMITS = (-10, 10, 10)  # lowest point, highest point, most steps: at most 11 buttons on a phone
+TEXT_DEFAULTS = {"per_person": 1, "max_length": 25}
+TEXT_LIMITS = (3, 40)  # most answers per person, longest answer
 
 
 class PollState(StateEnum):
@@ -142,6 +145,11 @@ class Poll(db.Model):
         return {**SCALE_DEFAULTS, **(self.settings or {})}
 
     @property
+    def text_rules(self) -> dict:
+        """An open-text poll's limits: {"per_person": 1-3, "max_length": up to 40}."""
+        return {**TEXT_DEFAULTS, **(self.settings or {})}
+
+    @property
     def answers(self) -> list[str]:
         """The answer keys a voter may choose from."""
         if self.kind == PollKind.choice:
@@ -182,3 +190,40 @@ class Vote(db.Model):
     stance: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AnswerStatus:
+    """An open-text answer: shown in the cloud, held for a facilitator (word list), or rejected by one."""
+
+    shown, held, rejected = "shown", "held", "rejected"
+
+
+class TextAnswer(db.Model):
+    """One short answer to an open-text poll run; ``key`` is its normalised form (what the cloud counts)."""
+
+    __table_args__ = (
+        UniqueConstraint("poll_id", "round", "participant_id", "key", name="uq_text_answer_once"),
+        Index("ix_text_answer_poll_round", "poll_id", "round"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("poll.id", ondelete="CASCADE"))
+    round: Mapped[int] = mapped_column(default=1)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(40))
+    stance: Mapped[str | None] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(12), default=AnswerStatus.shown)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HiddenWord(db.Model):
+    """A word a facilitator hid from an open-text poll's cloud (every run); removing the row shows it again."""
+
+    __table_args__ = (UniqueConstraint("poll_id", "key", name="uq_hidden_word"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("poll.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(40))
+    facilitator_id: Mapped[int | None] = mapped_column(ForeignKey("facilitator.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -11,21 +11,38 @@ from ..planner.models import Workshop
 from ..planner.service import current_segment, host_ids
 from ..realtime import pulse, rooms
 from .addresses import join_url
-from .models import Participant, Poll, PollKind, PollState, Vote
-from .tally import tally, vote_count
+from .models import AnswerStatus, Participant, Poll, PollKind, PollState, TextAnswer, Vote
+from .tally import answer_count, tally, vote_count
 
 NS = "/live"
+CONTROL_ONLY = ("all", "held", "rejected")  # results keys only facilitators get (open-text polls)
 
 
 def my_vote(poll: Poll | None, participant: Participant | None):
     """The participant's choice in the poll's current run, in the form it was sent."""
     if poll is None or participant is None:
         return None
+    if poll.kind == PollKind.text:
+        return my_answers(poll, participant)
     choice = db.session.scalar(select(Vote.choice).where(
         Vote.poll_id == poll.id, Vote.round == poll.round, Vote.participant_id == participant.id))
     if choice is None:
         return None
     return choice.split(",") if poll.kind == PollKind.classic else choice
+
+
+def answer_payload(answer: TextAnswer) -> dict:
+    """An open-text answer as its sender sees it."""
+    return {"id": answer.id, "poll_id": answer.poll_id, "round": answer.round, "text": answer.text,
+            "status": answer.status}
+
+
+def my_answers(poll: Poll, participant: Participant) -> list[dict]:
+    """The phone's answers in an open-text poll's current run (a reload gets them back)."""
+    rows = db.session.scalars(select(TextAnswer).where(
+        TextAnswer.poll_id == poll.id, TextAnswer.round == poll.round, TextAnswer.participant_id == participant.id,
+        TextAnswer.status != AnswerStatus.rejected).order_by(TextAnswer.id))
+    return [answer_payload(a) for a in rows]
 
 
 def poll_payload(poll: Poll, full: bool = False) -> dict:
@@ -38,11 +55,14 @@ def poll_payload(poll: Poll, full: bool = False) -> dict:
         "show_live": poll.show_live, "revealed": poll.revealed, "results_visible": poll.results_visible,
         "position": poll.position, "timer_seconds": poll.timer_seconds,
         "scale": poll.scale if poll.kind == PollKind.scale else None,
+        "text": poll.text_rules if poll.kind == PollKind.text else None,
         "closes_at": _epoch(poll.closes_at) if poll.state == PollState.open else None,
     }
     if full or poll.results_visible:
-        payload["results"] = tally(poll, min_group=current_app.config["STANCE_MIN_GROUP"])
+        payload["results"] = tally(poll, min_group=current_app.config["STANCE_MIN_GROUP"], full=full)
         payload["total"] = payload["results"]["total"]
+    elif poll.kind == PollKind.text:
+        payload["total"] = answer_count(poll.id, poll.round)
     else:
         payload["total"] = vote_count(poll.id, poll.round)
     return payload
@@ -89,7 +109,9 @@ def _flush_tallies(poll_ids: set) -> None:
     # get the latest of these at most once a second, a tenth of the room per tick (pulse.spread).
     for poll in db.session.scalars(select(Poll).where(Poll.id.in_(poll_ids))):
         full = _tally_message(poll, full=True)
-        public = full if poll.results_visible else {k: v for k, v in full.items() if k != "results"}
+        public = {k: v for k, v in full.items() if k != "results"}
+        if poll.results_visible:  # an open-text cloud's hidden words and held answers are for control only
+            public["results"] = {k: v for k, v in full["results"].items() if k not in CONTROL_ONLY}
         socketio.emit("poll_tally", public, to=rooms.screens(poll.workshop_id), namespace=NS)
         rooms.to_control("poll_tally", full, poll.workshop_id, NS, host_ids(poll.workshop_id))
         pulse.spread(("tally", poll.id), rooms.to_phone_slice("poll_tally", public, poll.workshop_id, NS))

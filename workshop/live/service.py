@@ -17,7 +17,18 @@ from ..planner.signals import workshop_cloned
 from ..realtime import pulse, rooms
 from ..registration.models import RegistrationStatus
 from ..registration.service import by_ticket, check_in_by_phone
-from .models import SCALE_DEFAULTS, SCALE_LIMITS, Participant, Poll, PollKind, PollState, Vote
+from .models import (
+    SCALE_DEFAULTS,
+    SCALE_LIMITS,
+    TEXT_DEFAULTS,
+    TEXT_LIMITS,
+    Participant,
+    Poll,
+    PollKind,
+    PollState,
+    TextAnswer,
+    Vote,
+)
 from .payloads import NS, broadcast_poll, segment_payload
 
 log = logging.getLogger("workshop.live")
@@ -55,7 +66,9 @@ def create_poll(workshop: Workshop, kind: str, prompt: str, options: list[str], 
 
 
 def poll_settings(kind: str, settings: dict | None) -> dict | None:
-    """The settings a kind keeps: a scale's range and labels (defaults filled in), nothing for the others."""
+    """The settings a kind keeps: a scale's range and labels, an open-text poll's limits (defaults filled in)."""
+    if kind == PollKind.text.value:
+        return text_settings(settings)
     if kind != PollKind.scale.value:
         return None
     scale = {**SCALE_DEFAULTS, **{k: v for k, v in (settings or {}).items() if k in SCALE_DEFAULTS}}
@@ -64,6 +77,17 @@ def poll_settings(kind: str, settings: dict | None) -> dict | None:
             and low <= scale["min"] < scale["max"] <= high and scale["max"] - scale["min"] <= steps):
         raise LiveError(f"A scale runs between two whole numbers from {low} to {high}, at most {steps} steps apart.")
     return scale
+
+
+def text_settings(settings: dict | None) -> dict:
+    """An open-text poll's answers per person (1-3) and longest answer (up to 40 characters)."""
+    rules = {**TEXT_DEFAULTS, **{k: v for k, v in (settings or {}).items() if k in TEXT_DEFAULTS}}
+    most, longest = TEXT_LIMITS
+    if not (isinstance(rules["per_person"], int) and 1 <= rules["per_person"] <= most):
+        raise LiveError(f"An open-text poll takes 1 to {most} answers per person.")
+    if not (isinstance(rules["max_length"], int) and 3 <= rules["max_length"] <= longest):
+        raise LiveError(f"Answers can be 3 to {longest} characters long.")
+    return rules
 
 
 def _fixed(poll: Poll) -> tuple:
@@ -230,6 +254,7 @@ def hide_results(poll: Poll) -> Poll:
 def reset_poll(poll: Poll) -> Poll:
     """Discard the current run's votes and return the poll to draft."""
     db.session.execute(delete(Vote).where(Vote.poll_id == poll.id, Vote.round == poll.round))
+    db.session.execute(delete(TextAnswer).where(TextAnswer.poll_id == poll.id, TextAnswer.round == poll.round))
     return _transition(poll, "reset")
 
 

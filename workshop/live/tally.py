@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from ..extensions import db
-from .models import VERDICTS, Poll, PollKind, Vote
+from .models import VERDICTS, AnswerStatus, HiddenWord, Poll, PollKind, TextAnswer, Vote
 
 NOT_STATED = "Not stated"
 
@@ -96,12 +96,71 @@ def add_scale_stats(result: dict) -> dict:
     return result
 
 
-def tally(poll: Poll, round_: int | None = None, min_group: int = 5) -> dict:
-    """The full tally of a run (the current one by default)."""
+def tally(poll: Poll, round_: int | None = None, min_group: int = 5, full: bool = False) -> dict:
+    """The full tally of a run (the current one by default); an open-text poll's is its word cloud."""
+    if poll.kind == PollKind.text:
+        return word_tally(poll, round_ or poll.round, min_group, full)
     return build_tally(poll, count_rows(poll.id, round_ or poll.round), min_group)
+
+
+CLOUD_WORDS = 60  # the most words a cloud shows (the projector fits what it can read)
+
+
+def word_tally(poll: Poll, round_: int, min_group: int = 5, full: bool = False) -> dict:
+    """An open-text run as a cloud: per word, how many people gave it and from which stances; words given by
+    two or more stances are ``shared``. Groups under ``min_group`` people (hidden_groups) are never named:
+    a word only they gave has no side. ``full`` (control, report) adds hidden words and held answers."""
+    rows = db.session.execute(select(TextAnswer.id, TextAnswer.key, TextAnswer.text, TextAnswer.stance,
+                                     TextAnswer.participant_id, TextAnswer.status)
+                              .where(TextAnswer.poll_id == poll.id, TextAnswer.round == round_)
+                              .order_by(TextAnswer.id)).all()
+    hidden_keys = set(db.session.scalars(select(HiddenWord.key).where(HiddenWord.poll_id == poll.id)))
+    people: dict[str, set] = {}
+    for row in rows:
+        if row.status != AnswerStatus.rejected:
+            people.setdefault(row.stance or NOT_STATED, set()).add(row.participant_id)
+    sizes = {s: len(p) for s, p in people.items()}
+    hidden = hidden_groups(sizes, min_group)
+    words: dict[str, dict] = {}
+    for row in rows:
+        if row.status != AnswerStatus.shown:
+            continue
+        word = words.setdefault(row.key, {"key": row.key, "n": 0, "by_stance": {}, "other": 0})
+        word["n"] += 1
+        stance = row.stance or NOT_STATED
+        if stance in hidden:
+            word["other"] += 1
+        else:
+            word["by_stance"][stance] = word["by_stance"].get(stance, 0) + 1
+    order = [*poll.workshop.stances, NOT_STATED]
+    for word in words.values():
+        word["sides"] = sorted((s for s in word["by_stance"] if s != NOT_STATED), key=order.index)
+        word["shared"] = len(word["sides"]) >= 2
+        word["hidden"] = word["key"] in hidden_keys
+    ranked = sorted(words.values(), key=lambda w: (-w["n"], w["key"]))
+    result = {
+        "total": sum(sizes.values()), "answers": sum(w["n"] for w in ranked), "min_group": min_group,
+        "stances": list(poll.workshop.stances),  # each stance's colour follows its place in this list
+        "words": [w for w in ranked if not w["hidden"]][:CLOUD_WORDS],
+        "hidden_words": sum(1 for w in ranked if w["hidden"]),
+        "by_stance": [{"stance": s, "total": sizes[s]} if s not in hidden else {"stance": s, "hidden": True}
+                      for s in sorted(sizes, key=lambda s: order.index(s) if s in order else len(order))],
+    }
+    if full:
+        result["all"] = ranked
+        result["held"] = [{"id": r.id, "text": r.text} for r in rows if r.status == AnswerStatus.held]
+        result["rejected"] = [{"id": r.id, "text": r.text} for r in rows if r.status == AnswerStatus.rejected]
+    return result
 
 
 def vote_count(poll_id: int, round_: int) -> int:
     """Number of votes in a run."""
     stmt = select(func.count()).select_from(Vote).where(Vote.poll_id == poll_id, Vote.round == round_)
+    return db.session.scalar(stmt)
+
+
+def answer_count(poll_id: int, round_: int) -> int:
+    """People who answered an open-text run (held answers count: they took part; rejected ones do not)."""
+    stmt = select(func.count(func.distinct(TextAnswer.participant_id))).where(
+        TextAnswer.poll_id == poll_id, TextAnswer.round == round_, TextAnswer.status != AnswerStatus.rejected)
     return db.session.scalar(stmt)

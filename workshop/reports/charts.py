@@ -257,6 +257,10 @@ def round_charts(poll: dict, run: dict) -> dict:
     uid, labels, keys = f"poll{poll['id']}-r{run['round']}", poll["labels"], list(poll["labels"])
     note = f"Hidden so no one's vote can be worked out (groups under {run['min_group']} votes)"
     name = f"Poll {poll['position'] + 1}, round {run['round']}"
+    if poll["kind"] == "text":  # the words most people gave; the report's table lists every answer
+        bars = [{"label": w["key"], "value": w["n"], "pattern": 3 if w["shared"] else 4} for w in run["words"][:15]]
+        return {"overall": bar_chart(f"{uid}-all", f"{name}: the words most people gave", bars, run["total"]),
+                "by_stance": None}
     if poll["kind"] == "scale":
         bars = [{"label": labels.get(k, k), "value": n, "pattern": 4} for k, n in run["counts"].items()]
         overall = bar_chart(f"{uid}-all", f"{name}: all votes (median {_num(run['median'])}, mean {_num(run['mean'])})",

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..live.models import VERDICTS, Participant, Poll, PollKind, PollState, Vote
+from ..live.models import VERDICTS, Participant, Poll, PollKind, PollState, TextAnswer, Vote
 from ..live.tally import NOT_STATED, hidden_groups, scale_stats, tally
 from ..planner.models import Workshop
 from ..planner.service import set_report_token
@@ -84,7 +84,8 @@ def answer_labels(poll: Poll) -> dict[str, str]:
 
 def rounds_with_votes(poll: Poll) -> list[int]:
     """The runs of a poll that received votes, in order."""
-    stmt = select(Vote.round).where(Vote.poll_id == poll.id).distinct().order_by(Vote.round)
+    model = TextAnswer if poll.kind == PollKind.text else Vote
+    stmt = select(model.round).where(model.poll_id == poll.id).distinct().order_by(model.round)
     return list(db.session.scalars(stmt))
 
 
@@ -156,9 +157,9 @@ def poll_report(poll: Poll) -> dict:
         "id": poll.id, "position": poll.position, "kind": poll.kind.value, "prompt": poll.prompt,
         "options": list(poll.options), "labels": answer_labels(poll), "state": poll.state.value,
         "scale": poll.scale if poll.kind == PollKind.scale else None,
-        "rounds": [{"round": r, **tally(poll, r, min_group())} for r in runs], "shift": None,
+        "rounds": [{"round": r, **tally(poll, r, min_group(), full=True)} for r in runs], "shift": None,
     }
-    if len(runs) >= 2:
+    if len(runs) >= 2 and poll.kind != PollKind.text:
         report["shift"] = opinion_shift(poll, runs[0], runs[-1])
     return report
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import Facilitator
 from ..extensions import db
-from ..live.models import Participant, Poll, Vote
+from ..live.models import HiddenWord, Participant, Poll, PollKind, TextAnswer, Vote
 from ..models import utcnow
 from ..planner.models import AgendaItem, Workshop
 from ..questions.models import ModerationAction, Question, Upvote
@@ -30,6 +30,8 @@ PARTICIPANT_FIELDS = ("id", "stance", "registration_id", "created_at")
 POLL_FIELDS = ("id", "position", "kind", "prompt", "options", "state", "round", "show_live", "revealed",
                "opened_at", "closed_at", "timer_seconds", "settings")
 VOTE_FIELDS = ("round", "participant_id", "choice", "stance", "created_at", "updated_at")
+ANSWER_FIELDS = ("round", "participant_id", "text", "key", "stance", "status", "created_at")
+HIDDEN_WORD_FIELDS = ("key", "created_at")
 QUESTION_FIELDS = ("id", "participant_id", "text", "author_name", "stance", "status", "held_reason",
                    "dismiss_reason", "merged_into_id", "highlighted", "created_at", "answered_at")
 UPVOTE_FIELDS = ("participant_id", "stance", "created_at")
@@ -70,8 +72,8 @@ def export_workshop(workshop: Workshop) -> dict:
         "agenda": [_dump(i, AGENDA_FIELDS) for i in workshop.agenda],
         "registrations": [_dump(r, REGISTRATION_FIELDS) for r in _rows(Registration, Registration.workshop_id == workshop.id)],
         "participants": [_dump(p, PARTICIPANT_FIELDS) for p in _rows(Participant, Participant.workshop_id == workshop.id)],
-        "polls": [{**_dump(p, POLL_FIELDS), "votes": [_dump(v, VOTE_FIELDS) for v in _rows(Vote, Vote.poll_id == p.id)]}
-                  for p in polls],
+        "polls": [{**_dump(p, POLL_FIELDS), "votes": [_dump(v, VOTE_FIELDS) for v in _rows(Vote, Vote.poll_id == p.id)],
+                   **(_text_rows(p, emails) if p.kind == PollKind.text else {})} for p in polls],
         "questions": [{
             **_dump(q, QUESTION_FIELDS),
             "upvotes": [_dump(u, UPVOTE_FIELDS) for u in _rows(Upvote, Upvote.question_id == q.id)],
@@ -79,6 +81,13 @@ def export_workshop(workshop: Workshop) -> dict:
                            for m in _rows(ModerationAction, ModerationAction.question_id == q.id)],
         } for q in questions],
     }
+
+
+def _text_rows(poll: Poll, emails: dict) -> dict:
+    """An open-text poll's answers (held and rejected ones marked by ``status``) and hidden words."""
+    return {"answers": [_dump(a, ANSWER_FIELDS) for a in _rows(TextAnswer, TextAnswer.poll_id == poll.id)],
+            "hidden_words": [{**_dump(h, HIDDEN_WORD_FIELDS), "facilitator": emails.get(h.facilitator_id)}
+                             for h in _rows(HiddenWord, HiddenWord.poll_id == poll.id)]}
 
 
 # --- import -----------------------------------------------------------------------------------
@@ -182,6 +191,13 @@ def _import_poll(workshop: Workshop, entry: dict, participants: dict) -> None:
     for vote in entry.get("votes", []):
         db.session.add(Vote(**_load(Vote, vote, VOTE_FIELDS, skip=("participant_id",)), poll_id=poll.id,
                             participant_id=_ref(participants, vote["participant_id"])))
+    for answer in entry.get("answers", []):
+        db.session.add(TextAnswer(**_load(TextAnswer, answer, ANSWER_FIELDS, skip=("participant_id",)), poll_id=poll.id,
+                                  participant_id=_ref(participants, answer["participant_id"])))
+    for word in entry.get("hidden_words", []):
+        email = word.get("facilitator")
+        user = db.session.scalar(select(Facilitator.id).where(Facilitator.email == email)) if email else None
+        db.session.add(HiddenWord(**_load(HiddenWord, word, HIDDEN_WORD_FIELDS), poll_id=poll.id, facilitator_id=user))
 
 
 def _import_questions(workshop: Workshop, entries: list, participants: dict) -> None:

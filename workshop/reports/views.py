@@ -72,6 +72,9 @@ def votes_csv(workshop):
 
 def _vote_rows(polls):
     for poll in polls:
+        if poll["kind"] == "text":
+            yield from _word_rows(poll)
+            continue
         items = poll["options"] if poll["kind"] == "classic" else [""]
         for run in poll["rounds"]:
             groups = [{"stance": "All", "counts": run["counts"]}, *run["by_stance"]]
@@ -84,6 +87,23 @@ def _vote_rows(polls):
                     counts = group["counts"][i] if poll["kind"] == "classic" else group["counts"]
                     for key, n in counts.items():
                         yield [*base, item, poll["labels"].get(key, key), n]
+
+
+def _word_rows(poll):
+    """An open-text poll: per run, every word (people who gave it, overall and per shown stance) and held answers;
+    ``item`` says when a facilitator hid the word."""
+    for run in poll["rounds"]:
+        base = [poll["position"] + 1, poll["prompt"], poll["kind"], run["round"]]
+        for word in run["all"]:
+            mark = "hidden by a facilitator" if word["hidden"] else ""
+            yield [*base, "All", mark, word["key"], word["n"]]
+            for stance, n in word["by_stance"].items():
+                yield [*base, stance, mark, word["key"], n]
+            if word["other"]:
+                yield [*base, f"(groups under {run['min_group']} people)", mark, word["key"], word["other"]]
+        for status in ("held", "rejected"):
+            for answer in run[status]:
+                yield [*base, "", "held, never approved" if status == "held" else "rejected", answer["text"], ""]
 
 
 @bp.route("/planner/<slug>/report/workshop.json")

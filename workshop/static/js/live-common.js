@@ -177,6 +177,7 @@
   function renderResults(container, poll, results) {
     if (!results) { container.textContent = ""; container.removeAttribute("data-shape"); return false; }
     if (poll.kind === "scale" && window.Scale) return Scale.render(container, poll, results); // static/js/scale.js
+    if (poll.kind === "text" && window.OpenText) return OpenText.render(container, poll, results); // static/js/text.js
     var fresh = build(poll, results);
     var old = container.firstElementChild;
     if (old && container.getAttribute("data-poll") === poll.id + ":" + poll.round && shape(old) === shape(fresh)) {

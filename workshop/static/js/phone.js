@@ -146,7 +146,9 @@
     pollBox.appendChild(el("p", { className: "poll-timer", id: "poll-timer", role: "timer", "aria-live": "off", hidden: "" }));
     if (current.state === "closed") pollBox.appendChild(el("p", { className: "muted", text: "Voting is closed." }));
     pollBox.appendChild(current.kind === "classic" ? classicForm()
-      : current.kind === "scale" ? Scale.input(current, mine, vote) : verdictButtons());
+      : current.kind === "scale" ? Scale.input(current, mine, vote)
+      : current.kind === "text" ? OpenText.input(current, mine, { say: say, update: function (list) { mine = list; renderPoll(); } })
+      : verdictButtons());
     Live.renderResults(resultsBox, current, current.results_visible ? current.results : null);
     tick();
   }
@@ -246,7 +248,7 @@
     current = state.poll;
     mine = state.my_vote;
     draft = null;
-    say(mine ? "Your vote is in." : "");
+    say(mine && mine.length !== 0 ? (current && current.kind === "text" ? "Your answers are in." : "Your vote is in.") : "");
     renderPoll();
     if (fresh) tell("open");
   });

@@ -47,6 +47,11 @@
     box.appendChild(el("h2", { className: "prompt", text: current.prompt }));
     if (current.kind === "verdict") return box.appendChild(verdictKey());
     if (current.kind === "scale") return box.appendChild(Scale.legend(current));
+    if (current.kind === "text") {
+      var rules = current.text || { per_person: 1 };
+      return box.appendChild(el("ul", { className: "items" }, el("li", { text: rules.per_person === 1
+        ? "Answer on your phone: one word or a short phrase" : "Answer on your phone: up to " + rules.per_person + " words or short phrases" })));
+    }
     var list = el("ol", { className: "items" });
     current.options.forEach(function (o, i) {
       list.appendChild(el("li", {}, current.kind === "choice" ? Live.icon(String(i)) : null, el("span", { text: o })));

@@ -1,0 +1,152 @@
+"""Open-text polls: phones send short answers, facilitators hide words and approve held answers.
+
+The only code that writes TextAnswer and HiddenWord rows. Answers are normalised here (case, surrounding
+punctuation, whitespace; several words stay one phrase), checked against a stop-word list and the workshop's
+moderation word list (a match waits for a facilitator), and every change marks the poll on the pulse, so the
+cloud reaches the screens coalesced like a tally.
+"""
+
+import logging
+import re
+import unicodedata
+
+from sqlalchemy import delete, select, update
+
+from ..extensions import db
+from ..models import is_key, utcnow
+from ..planner.models import Workshop
+from ..questions.service import matched_word
+from ..ratelimit import limit
+from ..realtime import pulse
+from .models import PASS_NEEDED, AnswerStatus, HiddenWord, Participant, Poll, PollKind, PollState, TextAnswer
+from .payloads import answer_payload
+from .service import TIME_UP, LiveError
+
+log = logging.getLogger("workshop.live.texts")
+
+# Words too common to say anything on their own (an answer of several words keeps them: "on the fence").
+STOP_WORDS = frozenset("""
+a an and are as at be but by for from has have he her his i if in into is it its me my no not of on or our
+she so than that the their them then there these they this to too us was we were what when which who will
+with would you your yes ok okay
+""".split())
+
+
+def normalise(text) -> tuple[str, str]:
+    """(shown text, key): whitespace collapsed, punctuation around it removed; the key also folds case."""
+    if not isinstance(text, str):
+        raise LiveError("Send your answer as text.")
+    text = " ".join(re.sub(r"[\x00-\x1f\x7f]", " ", unicodedata.normalize("NFC", text)).split())
+    start, end = 0, len(text)
+    while start < end and unicodedata.category(text[start])[0] in "PSZ":
+        start += 1
+    while end > start and unicodedata.category(text[end - 1])[0] in "PSZ":
+        end -= 1
+    text = text[start:end]
+    return text, text.casefold()
+
+
+def _check(poll: Poll | None, participant: Participant | None, workshop: Workshop | None) -> None:
+    if poll is None or participant is None or poll.workshop_id != participant.workshop_id or poll.kind != PollKind.text:
+        raise LiveError("That open-text poll does not exist.")
+    if poll.time_is_up(utcnow()) or poll.ended_by_countdown:
+        raise LiveError(TIME_UP)
+    if poll.state != PollState.open:
+        raise LiveError("Answers are closed for this poll.")
+    if not participant.may_take_part(workshop):
+        raise LiveError(PASS_NEEDED)
+
+
+def submit_answer(participant_id: int, poll_id, text) -> dict:
+    """Record one short answer (held when it matches the word list); returns it after the commit."""
+    poll = db.session.get(Poll, poll_id) if is_key(poll_id) else None
+    participant = db.session.get(Participant, participant_id)
+    _check(poll, participant, poll and poll.workshop)
+    rules = poll.text_rules
+    shown, key = normalise(text)
+    if not key:
+        raise LiveError("Type a word or a short phrase first.")
+    if len(shown) > rules["max_length"]:
+        raise LiveError(f"Keep it to {rules['max_length']} characters (yours has {len(shown)}).")
+    if key in STOP_WORDS:
+        raise LiveError(f"“{shown}” is too common to show: try a word that says more.")
+    if not limit("answer", str(participant.id), 20, 10, shared=False):
+        raise LiveError("Too many answers: wait a few seconds.")
+    # Lock this phone's row first (SQLite's write lock, a PostgreSQL row lock): two answers sent at once from
+    # the same phone cannot both pass the per-person count.
+    db.session.execute(update(Participant).where(Participant.id == participant.id).values(id=Participant.id))
+    mine = list(db.session.scalars(select(TextAnswer.key).where(
+        TextAnswer.poll_id == poll.id, TextAnswer.round == poll.round, TextAnswer.participant_id == participant.id,
+        TextAnswer.status != AnswerStatus.rejected)))
+    if key in mine:
+        db.session.rollback()
+        raise LiveError(f"You already sent “{shown}”.")
+    if len(mine) >= rules["per_person"]:
+        db.session.rollback()
+        many = "one answer" if rules["per_person"] == 1 else f"{rules['per_person']} answers"
+        raise LiveError(f"This poll takes {many} per person: remove one to send another.")
+    status = AnswerStatus.held if matched_word(shown) else AnswerStatus.shown
+    answer = TextAnswer(poll_id=poll.id, round=poll.round, participant_id=participant.id, text=shown, key=key,
+                        stance=participant.stance, status=status)
+    db.session.add(answer)
+    db.session.commit()
+    pulse.mark("tally", poll.id)
+    return answer_payload(answer)
+
+
+def remove_answer(participant_id: int, answer_id) -> dict:
+    """Take back one of the phone's own answers while its poll is open."""
+    answer = db.session.get(TextAnswer, answer_id) if is_key(answer_id) else None
+    if answer is None or answer.participant_id != participant_id:
+        raise LiveError("That answer is not yours or no longer exists.")
+    poll = db.session.get(Poll, answer.poll_id)
+    if poll.state != PollState.open or poll.round != answer.round:
+        raise LiveError("Answers are closed for this poll: it can no longer be removed.")
+    payload = answer_payload(answer)
+    db.session.delete(answer)
+    db.session.commit()
+    pulse.mark("tally", poll.id)
+    return payload
+
+
+# --- facilitators ---------------------------------------------------------------------------
+
+def hide_word(poll: Poll, key, facilitator_id: int | None) -> dict:
+    """Hide a word from the cloud (every run); undone by show_word."""
+    key = _word(poll, key)
+    if db.session.scalar(select(HiddenWord.id).where(HiddenWord.poll_id == poll.id, HiddenWord.key == key)) is None:
+        db.session.add(HiddenWord(poll_id=poll.id, key=key, facilitator_id=facilitator_id))
+        db.session.commit()
+        log.info("word hidden poll=%s", poll.id)
+    pulse.mark("tally", poll.id)
+    return {"poll_id": poll.id, "key": key, "hidden": True}
+
+
+def show_word(poll: Poll, key) -> dict:
+    """Show a hidden word again."""
+    key = _word(poll, key)
+    db.session.execute(delete(HiddenWord).where(HiddenWord.poll_id == poll.id, HiddenWord.key == key))
+    db.session.commit()
+    pulse.mark("tally", poll.id)
+    return {"poll_id": poll.id, "key": key, "hidden": False}
+
+
+def _word(poll: Poll, key) -> str:
+    if poll.kind != PollKind.text:
+        raise LiveError("Only open-text polls have words to hide.")
+    if not isinstance(key, str) or not key or len(key) > 40:
+        raise LiveError("word must be one of the poll's words")
+    return normalise(key)[1]
+
+
+def moderate_answer(poll: Poll, answer_id, approve: bool) -> dict:
+    """Approve a held answer (it joins the cloud) or reject it (kept for the report, never shown)."""
+    answer = db.session.get(TextAnswer, answer_id) if is_key(answer_id) else None
+    if answer is None or answer.poll_id != poll.id:
+        raise LiveError("no such answer")
+    if answer.status != AnswerStatus.held:
+        raise LiveError("That answer is not waiting for a facilitator.")
+    answer.status = AnswerStatus.shown if approve else AnswerStatus.rejected
+    db.session.commit()
+    pulse.mark("tally", poll.id)
+    return answer_payload(answer)
