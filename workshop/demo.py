@@ -53,6 +53,7 @@ POLLS = [
      ["I'll engage more", "No change", "I'll be more careful", "Not sure"]),
     (PollKind.scale, "How close should an NHS Trust and a campaign group get? 0 = avoid, 10 = marry", [],
      {"min": 0, "max": 10, "low": "Avoid", "high": "Marry", "mid": "Snog"}),
+    (PollKind.text, "One word for a brand that joins a campaign hashtag", [], {"per_person": 3, "max_length": 30}),
 ]
 
 

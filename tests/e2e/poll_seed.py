@@ -4,7 +4,8 @@
 ``scale-<stances>-<voting|results>``: the workshop ``SLUG`` (re)created with that many stances, a 0-10 scale
 poll, five phones per stance voting around a centre that differs per stance, five without one.
 ``text-<stances>-<results|many>``: an open-text poll, five phones per stance (two answers each: words their
-side shares with others, and words of their own), two without a stance; ``many``: 45 different words.
+side shares with others, and words of their own), but three for "Neither" and two without a stance (together
+five: hidden, their words never attributed); ``many``: 45 more different words.
 """
 
 import sys
@@ -55,7 +56,7 @@ def seed_text(slug: str, stances: int, phase: str) -> None:
     poll = live.create_poll(workshop, "text", TEXT_PROMPT, [], settings={"per_person": 3, "max_length": 30})
     live.open_poll(poll)
     for i, stance in enumerate(workshop.stances):
-        for pair in WORDS[i]:
+        for pair in WORDS[i][: 3 if stance == "Neither" else 5]:  # with the two below: groups too small to name
             person = live.create_participant(workshop, stance)
             for word in pair:
                 texts.submit_answer(person.id, poll.id, word)

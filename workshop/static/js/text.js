@@ -23,8 +23,14 @@
     return word.sides.length ? "side-" + index[word.sides[0]] : "neutral";
   }
 
+  function people(n) { return n === 1 ? "1 person" : n + " people"; }
+
+  function names(list) {
+    return list.length < 2 ? list.join("") : list.slice(0, -1).join(", ") + " and " + list[list.length - 1];
+  }
+
   function who(word) {
-    if (word.shared) return "shared by " + word.sides.join(" and ");
+    if (word.shared) return "shared by " + names(word.sides);
     return word.sides.length ? word.sides[0] : "smaller groups";
   }
 
@@ -95,10 +101,10 @@
 
   function phoneList(poll, results) {
     var box = el("div", { className: "text-results" });
-    box.appendChild(el("p", { className: "text-summary", text: Live.plural(results.total, "person") + " answered" }));
+    box.appendChild(el("p", { className: "text-summary", text: people(results.total) + " answered" }));
     var list = el("ol", { className: "text-words" });
     results.words.slice(0, 15).forEach(function (w) {
-      list.appendChild(el("li", {}, el("strong", { text: w.key }), document.createTextNode(" – " + Live.plural(w.n, "person") +
+      list.appendChild(el("li", {}, el("strong", { text: w.key }), document.createTextNode(" – " + people(w.n) +
         " · " + who(w))));
     });
     box.appendChild(list);
@@ -124,7 +130,7 @@
   function controlTable(poll, results) {
     var box = el("div", { className: "text-control" });
     var shown = (results.by_stance || []).filter(function (g) { return !g.hidden; }).map(function (g) { return g.stance; });
-    box.appendChild(el("p", { className: "text-summary", text: Live.plural(results.total, "person") + " answered · " +
+    box.appendChild(el("p", { className: "text-summary", text: people(results.total) + " answered · " +
       Live.plural(results.answers, "answer") + " shown" + (results.hidden_words ? " · " + hiddenNote(results.hidden_words) : "") }));
     var held = results.held || [];
     if (held.length) {
@@ -188,13 +194,13 @@
   function cloud(poll, results) {
     var index = sides(results, poll);
     var box = el("div", { className: "text-results cloud-results" });
-    box.appendChild(el("p", { className: "text-summary" }, el("strong", { text: Live.plural(results.total, "person") + " answered" }),
+    box.appendChild(el("p", { className: "text-summary" }, el("strong", { text: people(results.total) + " answered" }),
       results.hidden_words ? document.createTextNode(" · " + hiddenNote(results.hidden_words)) : null));
     var area = el("div", { className: "cloud-box", "data-words": results.words.map(function (w) { return w.key; }).join("|") });
     box.appendChild(area);
     // Screen readers (and a test) read the words with their sides: colour is never the only way.
     var words = el("ul", { className: "visually-hidden cloud-list" });
-    results.words.forEach(function (w) { words.appendChild(el("li", { text: w.key + ": " + Live.plural(w.n, "person") + ", " + who(w) })); });
+    results.words.forEach(function (w) { words.appendChild(el("li", { text: w.key + ": " + people(w.n) + ", " + who(w) })); });
     box.appendChild(words);
     box.appendChild(legend(poll, results, index));
     return { node: box, area: area, index: index };
