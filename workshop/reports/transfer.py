@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import Facilitator
 from ..extensions import db
-from ..live.models import HiddenWord, Participant, Poll, PollKind, TextAnswer, Vote
+from ..live.models import HiddenWord, Participant, Poll, TextAnswer, Vote
 from ..models import utcnow
 from ..planner.models import AgendaItem, Workshop
 from ..questions.models import ModerationAction, Question, Upvote
@@ -73,7 +73,7 @@ def export_workshop(workshop: Workshop) -> dict:
         "registrations": [_dump(r, REGISTRATION_FIELDS) for r in _rows(Registration, Registration.workshop_id == workshop.id)],
         "participants": [_dump(p, PARTICIPANT_FIELDS) for p in _rows(Participant, Participant.workshop_id == workshop.id)],
         "polls": [{**_dump(p, POLL_FIELDS), "votes": [_dump(v, VOTE_FIELDS) for v in _rows(Vote, Vote.poll_id == p.id)],
-                   **(_text_rows(p, emails) if p.kind == PollKind.text else {})} for p in polls],
+                   **_text_rows(p, emails)} for p in polls],
         "questions": [{
             **_dump(q, QUESTION_FIELDS),
             "upvotes": [_dump(u, UPVOTE_FIELDS) for u in _rows(Upvote, Upvote.question_id == q.id)],
@@ -84,7 +84,7 @@ def export_workshop(workshop: Workshop) -> dict:
 
 
 def _text_rows(poll: Poll, emails: dict) -> dict:
-    """An open-text poll's answers (held and rejected ones marked by ``status``) and hidden words."""
+    """An open-text poll's answers (held and rejected ones marked by ``status``) and hidden words (empty for the others)."""
     return {"answers": [_dump(a, ANSWER_FIELDS) for a in _rows(TextAnswer, TextAnswer.poll_id == poll.id)],
             "hidden_words": [{**_dump(h, HIDDEN_WORD_FIELDS), "facilitator": emails.get(h.facilitator_id)}
                              for h in _rows(HiddenWord, HiddenWord.poll_id == poll.id)]}

@@ -188,6 +188,10 @@
     });
     list.appendChild(el("li", { className: "shared" }, el("span", { className: "swatch", "aria-hidden": "true" }),
       el("span", { className: "shared-word", text: "shared" })));
+    if (results.words.some(function (w) { return !w.sides.length; })) {
+      list.appendChild(el("li", { className: "neutral" }, el("span", { className: "swatch", "aria-hidden": "true" }),
+        el("span", { text: "groups too small to name" })));
+    }
     return list;
   }
 
