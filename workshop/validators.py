@@ -1,5 +1,8 @@
-"""Form validators shared by every area."""
+"""Validators shared by every area: form fields, and the moderation word list for text people send."""
 
+import re
+
+from flask import current_app
 from wtforms.validators import StopValidation
 
 
@@ -12,3 +15,12 @@ def answered(message: str):
             raise StopValidation(message)
 
     return check
+
+
+def matched_word(text: str) -> str | None:
+    """The first word of the MODERATION_WORDS list found in ``text`` (whole words, any case)."""
+    lowered = text.lower()
+    for word in current_app.config.get("MODERATION_WORDS") or []:
+        if re.search(r"(?<!\w)" + re.escape(word) + r"(?!\w)", lowered):
+            return word
+    return None

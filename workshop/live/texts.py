@@ -15,9 +15,9 @@ from sqlalchemy import delete, select, update
 from ..extensions import db
 from ..models import is_key, utcnow
 from ..planner.models import Workshop
-from ..questions.service import matched_word
 from ..ratelimit import limit
 from ..realtime import pulse
+from ..validators import matched_word
 from .models import PASS_NEEDED, AnswerStatus, HiddenWord, Participant, Poll, PollKind, PollState, TextAnswer
 from .payloads import answer_payload
 from .service import TIME_UP, LiveError

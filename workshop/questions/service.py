@@ -15,6 +15,7 @@ from ..planner.service import update_workshop
 from ..planner.signals import workshop_settings_changed
 from ..ratelimit import limit
 from ..realtime import pulse
+from ..validators import matched_word
 from .models import ModerationAction, Question, QuestionStatus, Upvote
 from .wall import MAX_LENGTH, changed, settings_changed
 
@@ -50,15 +51,6 @@ def clean_name(workshop: Workshop, name) -> str | None:
     if len(name) > MAX_NAME:
         raise QuestionError(f"Names can be at most {MAX_NAME} characters.")
     return name or None
-
-
-def matched_word(text: str) -> str | None:
-    """The first word of the MODERATION_WORDS list found in ``text`` (whole words, any case)."""
-    lowered = text.lower()
-    for word in current_app.config.get("MODERATION_WORDS") or []:
-        if re.search(r"(?<!\w)" + re.escape(word) + r"(?!\w)", lowered):
-            return word
-    return None
 
 
 def ask_question(workshop: Workshop, participant: Participant, text, name=None) -> Question:
