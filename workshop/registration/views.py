@@ -61,37 +61,42 @@ def manage(token):
     )
 
 
+CANCEL = ("Cancel your place?", "Your place goes to the next person on the waitlist. You cannot take it back, only "
+          "register again if places are left.", "Cancel my place", "Keep my place")
+DELETE = ("Delete your data?", "This removes your name, email, ticket and everything you told us, for good. This link "
+          "stops working.", "Delete my data", "Keep my data")
+
+
+def _confirmed(token: str, question: tuple[str, str, str, str], act, done: str):
+    """Ask first (``question``: title, body, yes, no) from the manage link; once confirmed, ``act`` and flash ``done``.
+
+    Returns the confirmation page to show, or None when there is nothing to ask.
+    """
+    registration = service.by_token(token) or abort(404)
+    title, body, yes, no = question
+    if ask := confirm_first(title, body, yes, url_for("registration.manage", token=token), no):
+        return ask
+    if CancelForm().validate_on_submit():
+        act(registration)
+        flash(done, "success")
+    return None
+
+
 @bp.route("/r/<token>/cancel", methods=["POST"])
 def cancel(token):
     """Cancel a place (frees it for the waitlist)."""
-    registration = service.by_token(token) or abort(404)
-    ask = confirm_first(
-        "Cancel your place?", "Your place goes to the next person on the waitlist. You cannot take it back, only "
-        "register again if places are left.", "Cancel my place", url_for("registration.manage", token=token), "Keep my place",
-    )
-    if ask:
-        return ask
-    if CancelForm().validate_on_submit():
-        service.cancel_registration(registration)
-        flash("Your registration is cancelled. Thank you for letting us know.", "success")
-    return redirect(url_for("registration.manage", token=token))
+    done = "Your registration is cancelled. Thank you for letting us know."
+    return _confirmed(token, CANCEL, service.cancel_registration, done) or redirect(
+        url_for("registration.manage", token=token))
 
 
 @bp.route("/r/<token>/delete", methods=["POST"])
 def delete(token):
     """Erase this registration's personal data."""
-    registration = service.by_token(token) or abort(404)
-    slug = registration.workshop.slug
-    ask = confirm_first(
-        "Delete your data?", "This removes your name, email, ticket and everything you told us, for good. This link "
-        "stops working.", "Delete my data", url_for("registration.manage", token=token), "Keep my data",
-    )
-    if ask:
-        return ask
-    if CancelForm().validate_on_submit():
-        service.delete_registration(registration)
-        flash("Your registration and personal details have been deleted.", "success")
-    return redirect(url_for("registration.workshop_page", slug=slug))
+    slug = (service.by_token(token) or abort(404)).workshop.slug
+    done = "Your registration and personal details have been deleted."
+    return _confirmed(token, DELETE, service.delete_registration, done) or redirect(
+        url_for("registration.workshop_page", slug=slug))
 
 
 @bp.route("/r/<token>/ticket.svg")
