@@ -266,6 +266,8 @@ async def measured(swarm, server: dict, proc, plan: dict, seconds: float, floode
     proc.mark()
     own0, wall0 = self_cpu(), time.perf_counter()
     if flooder is not None:
+        if flooder.returncode is not None:
+            raise RuntimeError(f"the flooder exited ({flooder.returncode}) before its phase began")
         flooder.stdin.write(b"go\n")
         await flooder.stdin.drain()
     result = await swarm.votes(plan["rate"], seconds)
@@ -283,63 +285,33 @@ async def measured(swarm, server: dict, proc, plan: dict, seconds: float, floode
     return integrity(result, database_votes(server, swarm.round))
 
 
-def server_errors(tmp: Path) -> int:
-    """Tracebacks the server logged (its error log and stderr)."""
-    return sum(path.read_text(errors="replace").count("Traceback") for path in tmp.glob("*.log"))
-
-
-def server_log_excerpt(tmp: Path, limit: int = 4000) -> str:
-    """The first tracebacks and warnings the server logged, for the result file (the temp dir is removed)."""
-    text = "".join(path.read_text(errors="replace") for path in sorted(tmp.glob("*.log")))
-    start = text.find("Traceback")
-    warnings = "\n".join(line for line in text.splitlines() if "WARNING" in line or "ERROR" in line)[:limit // 2]
-    return (warnings + ("\n---\n" + text[max(0, start - 300):][:limit // 2] if start >= 0 else "")).strip()
-
-
 async def flood_phase(plan: dict, log, reconnect: bool = False) -> dict:
     """Fresh app, ``plan['phones']`` phones; warm-up, then without, with and right after the flooder."""
-    import shutil
-    import tempfile
+    from .run import code_version, joined_room
 
-    from .run import EMAIL, PASSWORD, Proc, app_server, code_version, worker_pid
-    from .swarm import Swarm, login_cookie
-
-    tmp = Path(tempfile.mkdtemp(prefix="bench-flood-"))
     out = {"plan": plan, "reconnect": reconnect, "code": code_version()}
     started = time.perf_counter()
-    try:
-        with app_server(tmp) as server:
-            proc = Proc(worker_pid(server["pid"]))
-            swarm = Swarm(server["url"], server["code"], server["poll_id"],
-                          await login_cookie(server["url"], EMAIL, PASSWORD))
-            await swarm.start()
+    async with joined_room("bench-flood-", plan["phones"]) as room:
+        server, proc, swarm, out["connect"] = room.server, room.proc, room.swarm, room.connect
+        log(f"  {plan['phones']} phones: connected in {out['connect']['seconds']} s, "
+            f"{out['connect']['failures']} failures")
+        question_id = await ask_one(swarm, swarm.phones[0])
+        out["warmup"] = await measured(swarm, server, proc, plan, plan["warmup_seconds"])
+        for name in ("without", "with", "after"):
+            flooder = await start_flooder(server, swarm, question_id, plan, reconnect) if name == "with" else None
             try:
-                out["connect"] = await swarm.join(plan["phones"])
-                log(f"  {plan['phones']} phones: connected in {out['connect']['seconds']} s, "
-                    f"{out['connect']['failures']} failures")
-                question_id = await ask_one(swarm, swarm.phones[0])
-                out["warmup"] = await measured(swarm, server, proc, plan, plan["warmup_seconds"])
-                for name in ("without", "with", "after"):
-                    flooder = await start_flooder(server, swarm, question_id, plan, reconnect) if name == "with" else None
-                    try:
-                        out[name] = phase = await measured(swarm, server, proc, plan, plan["seconds"], flooder)
-                    except Exception as exc:  # e.g. the control screen could not reopen the poll: recorded, go on
-                        out[name] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
-                        log(f"  {name} flooder: failed, {out[name]['error']}")
-                        if flooder is not None and flooder.returncode is None:
-                            flooder.kill()
-                        continue
-                    log(f"  {name} flooder: {plan['rate']}/s, p99 to projector {phase['to_projector']['p99']} ms, "
-                        f"ack p99 {phase['ack']['p99']} ms, refused {phase['refused']}, timeouts {phase['timeouts']}, "
-                        f"intact={phase['intact']}, server CPU {phase['server']['cpu_percent']}%, "
-                        f"swarm {phase['server']['swarm_cpu_percent']}%")
-            finally:
-                await swarm.stop()
-            out["peak_rss_mib"] = proc.memory()["peak_rss_mib"]
-        out["server_tracebacks"] = server_errors(tmp)
-        out["server_log"] = server_log_excerpt(tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+                out[name] = phase = await measured(swarm, server, proc, plan, plan["seconds"], flooder)
+            except Exception as exc:  # e.g. the control screen could not reopen the poll: recorded, go on
+                out[name] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+                log(f"  {name} flooder: failed, {out[name]['error']}")
+                if flooder is not None and flooder.returncode is None:
+                    flooder.kill()
+                continue
+            log(f"  {name} flooder: {plan['rate']}/s, p99 to projector {phase['to_projector']['p99']} ms, "
+                f"ack p99 {phase['ack']['p99']} ms, refused {phase['refused']}, timeouts {phase['timeouts']}, "
+                f"intact={phase['intact']}, server CPU {phase['server']['cpu_percent']}%, "
+                f"swarm {phase['server']['swarm_cpu_percent']}%")
+    out.update(peak_rss_mib=room.peak_rss_mib, server_tracebacks=room.server_tracebacks, server_log=room.server_log)
     out["seconds"] = round(time.perf_counter() - started, 1)
     out["analysis"] = flood_analyse(out)
     return out

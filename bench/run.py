@@ -24,9 +24,10 @@ import sys
 import tempfile
 import time
 import urllib.request
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 from .swarm import Swarm, login_cookie
 
@@ -162,6 +163,45 @@ def app_server(tmp: Path):
     command = [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "wsgi:app"]
     with running(command, env, f"http://127.0.0.1:{port}/login") as master:
         yield {"url": f"http://127.0.0.1:{port}", "pid": master, "db": tmp / "bench.sqlite", **seed}
+
+
+@asynccontextmanager
+async def joined_room(prefix: str, phones: int):
+    """The app on a fresh SQLite file with ``phones`` phones joined, as the flood and soak phases start.
+
+    Yields a namespace with ``server``, ``proc`` (the worker), ``swarm`` and ``connect`` (the join figures);
+    after the block it also holds ``peak_rss_mib``, ``server_tracebacks`` and ``server_log``.
+    """
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    room = SimpleNamespace()
+    try:
+        with app_server(tmp) as server:
+            room.server, room.proc = server, Proc(worker_pid(server["pid"]))
+            room.swarm = Swarm(server["url"], server["code"], server["poll_id"],
+                               await login_cookie(server["url"], EMAIL, PASSWORD))
+            await room.swarm.start()
+            try:
+                room.connect = await room.swarm.join(phones)
+                yield room
+            finally:
+                await room.swarm.stop()
+            room.peak_rss_mib = room.proc.memory()["peak_rss_mib"]
+        room.server_tracebacks, room.server_log = server_errors(tmp), server_log_excerpt(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def server_errors(tmp: Path) -> int:
+    """Tracebacks the server logged (its error log and stderr)."""
+    return sum(path.read_text(errors="replace").count("Traceback") for path in tmp.glob("*.log"))
+
+
+def server_log_excerpt(tmp: Path, limit: int = 4000) -> str:
+    """The first tracebacks and warnings the server logged, for the result file (the temp dir is removed)."""
+    text = "".join(path.read_text(errors="replace") for path in sorted(tmp.glob("*.log")))
+    start = text.find("Traceback")
+    warnings = "\n".join(line for line in text.splitlines() if "WARNING" in line or "ERROR" in line)[:limit // 2]
+    return (warnings + ("\n---\n" + text[max(0, start - 300):][:limit // 2] if start >= 0 else "")).strip()
 
 
 @contextmanager

@@ -20,16 +20,13 @@ upvotes.
 
 import asyncio
 import random
-import shutil
-import tempfile
 import time
 from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
 
 import socketio
 
-from .swarm import NS, Phone, Swarm, login_cookie, new_key
+from .swarm import Phone, Swarm, new_key
 
 SOAK = {"phones": 500, "vote_rate": 50, "round_seconds": 30, "churn_per_second": 1, "reconnects_per_second": 2,
         "askers": 100, "ask_every": 2.0, "upvotes_per_second": 2, "questions_reconnect_every": 5.0,
@@ -230,19 +227,9 @@ class Soak:
         raise RuntimeError("the control screen could not open a new run five times")
 
     async def _open_round(self) -> None:
-        swarm = self.swarm
-        await swarm._ensure("control", "control")
-        await swarm._ensure("projector", "projector")
-        if swarm.round:
-            ack = await swarm.control.call("poll_close", {"poll_id": swarm.poll_id}, namespace=NS, timeout=30)
-            if not ack.get("ok"):
-                self.error("poll_close", ack.get("error"))
-        ack = await swarm.control.call("poll_open", {"poll_id": swarm.poll_id}, namespace=NS, timeout=30)
-        if not ack.get("ok"):
-            raise RuntimeError(f"poll_open refused: {ack}")
-        swarm.round = ack["poll"]["round"]
-        for phone in swarm.phones:
-            phone.k = 0
+        _opened, closed = await self.swarm.new_run()
+        if closed is not None and not closed.get("ok"):
+            self.error("poll_close", closed.get("error"))
         await asyncio.sleep(0.5)  # phones hear the poll_state
 
     async def run_rounds(self) -> None:
@@ -376,54 +363,31 @@ def _pct(value) -> str:
 
 async def soak_async(seconds: float, log) -> dict:
     """Fresh app, the room joins, then the soak; the result dict."""
-    from .flood import server_errors, server_log_excerpt
-    from .run import (
-        EMAIL,
-        PASSWORD,
-        Proc,
-        app_server,
-        code_version,
-        database_questions,
-        machine,
-        raise_fd_limit,
-        worker_pid,
-    )
+    from .run import code_version, database_questions, joined_room, machine, raise_fd_limit
 
     plan = dict(SOAK)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     result = {"started": stamp, "machine": machine(), "fd_limit": raise_fd_limit(), "plan": plan,
               "seconds_planned": seconds, "code": code_version()}
-    tmp = Path(tempfile.mkdtemp(prefix="bench-soak-"))
-    try:
-        with app_server(tmp) as server:
-            proc = Proc(worker_pid(server["pid"]))
-            swarm = Swarm(server["url"], server["code"], server["poll_id"],
-                          await login_cookie(server["url"], EMAIL, PASSWORD))
-            await swarm.start()
-            try:
-                result["connect"] = await swarm.join(plan["phones"])
-                log(f"soak: {plan['phones']} phones connected in {result['connect']['seconds']} s; "
-                    f"{seconds:.0f} s of joining, voting, asking, reconnecting")
-                soak = Soak(swarm, server, proc, plan, seconds)
-                await soak.open_askers()
-                progress = asyncio.create_task(report_progress(soak, log))
-                try:
-                    await soak.run()
-                finally:
-                    progress.cancel()
-                await asyncio.sleep(2)  # the last acks' effects are committed before counting
-                result["stored"] = database_questions(server)
-                result.update({"samples": soak.samples, "rounds": soak.rounds, "errors": dict(soak.errors),
-                               "counts": dict(soak.counts), "questions_acked": len(soak.asked),
-                               "upvotes_standing": sum(soak.upvoted.values())})
-            finally:
-                await swarm.stop()
-            result["memory"] = memory_verdict(result.get("samples") or [], plan["warm_seconds"])
-            result["peak_rss_mib"] = proc.memory()["peak_rss_mib"]
-        result["server_tracebacks"] = server_errors(tmp)
-        result["server_log"] = server_log_excerpt(tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    async with joined_room("bench-soak-", plan["phones"]) as room:
+        result["connect"] = room.connect
+        log(f"soak: {plan['phones']} phones connected in {result['connect']['seconds']} s; "
+            f"{seconds:.0f} s of joining, voting, asking, reconnecting")
+        soak = Soak(room.swarm, room.server, room.proc, plan, seconds)
+        await soak.open_askers()
+        progress = asyncio.create_task(report_progress(soak, log))
+        try:
+            await soak.run()
+        finally:
+            progress.cancel()
+        await asyncio.sleep(2)  # the last acks' effects are committed before counting
+        result["stored"] = database_questions(room.server)
+        result.update({"samples": soak.samples, "rounds": soak.rounds, "errors": dict(soak.errors),
+                       "counts": dict(soak.counts), "questions_acked": len(soak.asked),
+                       "upvotes_standing": sum(soak.upvoted.values())})
+    result["memory"] = memory_verdict(result.get("samples") or [], plan["warm_seconds"])
+    result.update(peak_rss_mib=room.peak_rss_mib, server_tracebacks=room.server_tracebacks,
+                  server_log=room.server_log)
     return result
 
 

@@ -182,13 +182,13 @@ class Swarm:
         """Phones still connected."""
         return sum(1 for p in self.phones if p.online())
 
-    async def open_poll(self, timeout: float = 15) -> dict:
-        """Close and (re)open the poll: a new run. Time until every (connected) phone has it."""
+    async def new_run(self) -> tuple[float, dict | None]:
+        """The control screen closes the current run and opens the next: (when it opened, the close's ack)."""
         await self._ensure("control", "control")
         await self._ensure("projector", "projector")
-        phones = [p for p in self.phones if p.online()]
+        closed = None
         if self.round:
-            await self.control.call("poll_close", {"poll_id": self.poll_id}, namespace=NS, timeout=30)
+            closed = await self.control.call("poll_close", {"poll_id": self.poll_id}, namespace=NS, timeout=30)
         start = time.perf_counter()
         ack = await self.control.call("poll_open", {"poll_id": self.poll_id}, namespace=NS, timeout=30)
         if not ack.get("ok"):
@@ -196,6 +196,12 @@ class Swarm:
         self.round = ack["poll"]["round"]
         for phone in self.phones:
             phone.k = 0
+        return start, closed
+
+    async def open_poll(self, timeout: float = 15) -> dict:
+        """Close and (re)open the poll: a new run. Time until every (connected) phone has it."""
+        phones = [p for p in self.phones if p.online()]
+        start, _closed = await self.new_run()
         deadline = start + timeout
         while time.perf_counter() < deadline and not all(self.round in p.opened for p in phones):
             self.arrived.clear()
