@@ -1,6 +1,7 @@
 """Open-text polls in Chromium: the projector's word cloud (d3-cloud) fits 1920x1080 and 1280x720 with every
 word at reading size, coloured by the side that gave it, shared words in the shared colour and in the middle;
-phones answer, see and remove what they sent; the control screen hides a word and the projector drops it."""
+twelve phones from both sides answer, see and remove what they sent; the control screen hides a word and the
+projector drops it; the same phones answer the scale poll and the projector shows each side's median."""
 
 import subprocess
 import sys
@@ -8,12 +9,14 @@ import sys
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.checks import axe_violations
 from tests.e2e.conftest import ROOT
 from tests.e2e.screens import open_control, open_poll, open_projector, poll_card
 
 SIZES = [{"width": 1920, "height": 1080}, {"width": 1280, "height": 720}]
 CORP, ACT = "Corporate / public sector", "Activist / campaigner"
 DEMO_TEXT = "One word for a brand that joins a campaign hashtag"
+DEMO_SCALE = "How close should an NHS Trust and a campaign group get? 0 = avoid, 10 = marry"
 
 WORDS = """() => Array.from(document.querySelectorAll('.cloud-word')).map(t => {
   const r = t.getBoundingClientRect(), box = document.querySelector('.cloud-box').getBoundingClientRect();
@@ -39,7 +42,7 @@ def seed(server, state: str) -> None:
 @pytest.fixture(scope="module")
 def screens(browser):
     """One projector page per screen size."""
-    contexts = [browser.new_context(viewport=size) for size in SIZES]
+    contexts = [browser.new_context(viewport=size, bypass_csp=True) for size in SIZES]  # axe is injected
     yield [context.new_page() for context in contexts]
     for context in contexts:
         context.close()
@@ -79,6 +82,8 @@ def test_cloud_fits_both_screens_colours_by_side_shared_in_the_middle(server, sc
                                                             if state.startswith("text-4") else "trust: ")
         if state.endswith("many"):
             expect(page.locator(".cloud-more")).to_contain_text("more")
+    if state == "text-4-results":
+        assert axe_violations(screens[0]) == []
 
 
 def test_phones_answer_see_remove_and_a_hidden_word_leaves_the_projector(server, join_phone, facilitator_page,
@@ -129,3 +134,16 @@ def test_phones_answer_see_remove_and_a_hidden_word_leaves_the_projector(server,
     expect(projector.locator('.cloud-word[data-word="greenwashing"]')).to_have_count(1)
     control.locator("#now-close").click()
     expect(phones[1].get_by_label("Your answer")).to_be_disabled()
+    # The same twelve phones answer the scale poll: the projector shows each side's median and the gap.
+    open_poll(control, DEMO_SCALE)
+    points = {CORP: ["7", "7", "7", "8", "8", "6"], ACT: ["2", "2", "2", "3", "3", "1"]}
+    for n, phone in enumerate(phones):
+        stance = [CORP, ACT][n % 2]
+        expect(phone.locator("#poll .prompt")).to_have_text(DEMO_SCALE)
+        phone.get_by_role("button", name=points[stance][n // 2], exact=True).click()
+        expect(phone.locator("#vote-status")).to_contain_text("Vote received")
+    control.locator("#now-reveal").click()
+    expect(projector.locator(".scale-stance", has_text=CORP).locator(".scale-stance-median")).to_have_text("median 7")
+    expect(projector.locator(".scale-stance", has_text=ACT).locator(".scale-stance-median")).to_have_text("median 2")
+    expect(projector.locator(".scale-gap")).to_have_text(f"{ACT} 2 · {CORP} 7 · gap 5")
+    expect(projector.locator(".scale-summary")).to_contain_text("12 votes")

@@ -189,3 +189,21 @@ def test_planner_form_creates_open_text_polls(client, make_facilitator, make_wor
     assert poll.kind.value == "text" and poll.text_rules == {"per_person": 3, "max_length": 30}
     page = client.get(f"/planner/{workshop.slug}/polls/{poll.id}").get_data(as_text=True)
     assert 'value="30"' in page
+
+
+def test_voting_pass_and_flood_limit_apply_to_answers(app, make_workshop, make_participant):
+    workshop = make_workshop(require_ticket=True)
+    poll = text_poll(workshop, per_person=3)
+    service.open_poll(poll)
+    with pytest.raises(LiveError, match="voting pass"):
+        texts.submit_answer(make_participant(workshop, CORP).id, poll.id, "Trust")
+    workshop.require_ticket = False
+    db.session.commit()
+    app.config["RATELIMIT_ENABLED"] = True
+    phone = make_participant(workshop, CORP)
+    for n in range(20):  # send and take back: 20 answers in 10 s, then a clear refusal
+        texts.remove_answer(phone.id, texts.submit_answer(phone.id, poll.id, f"word {n}")["id"])
+    with pytest.raises(LiveError, match="Too many answers"):
+        for n in range(20, 23):
+            texts.submit_answer(phone.id, poll.id, f"word {n}")
+    assert db.session.query(TextAnswer).count() <= 3
