@@ -147,3 +147,26 @@ def test_phones_answer_see_remove_and_a_hidden_word_leaves_the_projector(server,
     expect(projector.locator(".scale-stance", has_text=ACT).locator(".scale-stance-median")).to_have_text("median 2")
     expect(projector.locator(".scale-gap")).to_have_text(f"{ACT} 2 · {CORP} 7 · gap 5")
     expect(projector.locator(".scale-summary")).to_contain_text("12 votes")
+
+
+def test_control_lists_every_word_by_stance_and_phones_see_the_top_words(server, facilitator_page, phone_page,
+                                                                          screenshot):
+    seed(server, "text-4-results")
+    control = facilitator_page
+    control.set_viewport_size({"width": 1280, "height": 900})
+    open_control(control, "layout")
+    card = poll_card(control, "One word for a brand")
+    table = card.locator(".text-table")
+    expect(table.locator('tr[data-word="trust"] th')).to_have_text("trust")
+    expect(table.locator("thead th")).to_have_text(["Word", "People", CORP, ACT, "Both", "On screen"])
+    expect(table.locator('tr[data-word="trust"] td').first).to_have_text("11")
+    expect(card.locator(".text-summary")).to_contain_text("20 people answered")
+    card.scroll_into_view_if_needed()
+    screenshot(control, "control-text-answers")
+    phone = phone_page(viewport={"width": 390, "height": 844}, color_scheme="dark")
+    phone.goto("/j/LAYOUT")
+    phone.get_by_label(ACT, exact=True).check()
+    phone.get_by_role("button", name="Join the session").click()
+    expect(phone.locator("#conn")).to_have_text("Live")
+    expect(phone.locator("#results .text-words li").first).to_contain_text("trust – 11 people · shared by")
+    screenshot(phone, "phone-text-results")
