@@ -129,3 +129,20 @@ def test_phones_answer_with_buttons_slider_and_arrows(server, join_phone, facili
     expect(projector.locator(".scale-stance")).to_have_count(0)  # two phones: every group hidden
     control.locator("#now-close").click()
     expect(corp.get_by_role("button", name="8", exact=True)).to_be_disabled()
+
+
+def test_the_poll_form_shows_the_fields_of_the_kind(server, facilitator_page):
+    page = facilitator_page
+    page.goto(f"/planner/{server.slug}/polls")
+    kind = page.get_by_label("Kind")
+    scale, text, items = page.locator(".scale-fields"), page.locator(".text-fields"), page.get_by_label("Items or options")
+    kind.select_option("scale")
+    expect(scale).to_be_visible()
+    expect(text).to_be_hidden()
+    expect(items).to_be_hidden()
+    kind.select_option("text")
+    expect(text).to_be_visible()
+    expect(scale).to_be_hidden()
+    kind.select_option("choice")
+    expect(items).to_be_visible()
+    expect(scale).to_be_hidden()
