@@ -27,8 +27,13 @@ def start(path: str, first_after: float = 60.0, every: float = 60.0, top: int = 
 
 
 def count_types() -> Counter:
-    """Live objects tracked by the collector, by type name."""
-    return Counter(type(obj).__qualname__ for obj in gc.get_objects())
+    """Live objects tracked by the collector, by type name; classes also by their own name ("class X")."""
+    counts = Counter()
+    for obj in gc.get_objects():
+        counts[type(obj).__qualname__] += 1
+        if isinstance(obj, type):
+            counts[f"class {getattr(obj, '__module__', '?')}.{obj.__qualname__}"] += 1
+    return counts
 
 
 def _report(path: str, first_after: float, every: float, top: int) -> None:
