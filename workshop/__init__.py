@@ -107,14 +107,15 @@ def register_socket_namespaces() -> None:
 
 
 def register_signals() -> None:
-    """Connect the areas to the planner's signals (clone, settings saved); connecting again is a no-op."""
-    from .live import joining
+    """Connect the areas to the planner's signals (clone, settings saved) and to sign-out; connecting again is a no-op."""
+    from .live import events, joining
     from .live import service as live
     from .questions import service as questions
 
     live.subscribe()
     joining.subscribe()
     questions.subscribe()
+    events.subscribe()  # sign-out closes the facilitator's control screens
 
 
 def register_hooks(app: Flask) -> None:

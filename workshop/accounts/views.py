@@ -48,7 +48,7 @@ def _limited(form: LoginForm, wait: int):
 def logout():
     """Sign out everywhere: this browser, other devices and open control screens."""
     sign_out(current_user)
-    logout_user()  # its user_logged_out signal closes this process's control sockets (live/events.py)
+    logout_user()  # its user_logged_out signal closes this process's control sockets (live/events.py, connected in create_app)
     flash("You are signed out.", "info")
     return redirect(url_for("core.index"))
 

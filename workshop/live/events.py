@@ -61,10 +61,14 @@ def load_client(client: Client) -> tuple[Workshop | None, Participant | None]:
     return workshop, participant
 
 
-@user_logged_out.connect
 def close_control_screens(_app, user, **_extra) -> None:
     """A facilitator signed out: their open control screens, on every process, stop hearing the session."""
     rooms.close_controls(user.id, [w.id for w in planner.workshops_for(user)], ("/live", "/questions"))
+
+
+def subscribe() -> None:
+    """Connect to flask-login's sign-out (create_app calls it: explicit, never an import's side effect)."""
+    user_logged_out.connect(close_control_screens)
 
 
 class LiveNamespace(WorkshopNamespace):
