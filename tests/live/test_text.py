@@ -207,3 +207,45 @@ def test_voting_pass_and_flood_limit_apply_to_answers(app, make_workshop, make_p
         for n in range(20, 23):
             texts.submit_answer(phone.id, poll.id, f"word {n}")
     assert db.session.query(TextAnswer).count() <= 3
+
+
+def answer_together(app, answers: list[tuple[int, int, str]]) -> list:
+    """Submit every (participant_id, poll_id, text) from its own thread at once; results or errors in order."""
+    import threading
+
+    gate, results = threading.Barrier(len(answers)), [None] * len(answers)
+
+    def run(index, participant_id, poll_id, text):
+        with app.app_context():
+            gate.wait()
+            try:
+                results[index] = texts.submit_answer(participant_id, poll_id, text)
+            except LiveError as exc:
+                results[index] = exc
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i, *a)) for i, a in enumerate(answers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results
+
+
+def test_answers_arriving_together_share_one_commit_and_keep_the_limits(app, make_workshop, make_participant):
+    workshop = make_workshop()
+    poll = text_poll(workshop, per_person=2)
+    service.open_poll(poll)
+    phones = [make_participant(workshop, CORP).id for _ in range(12)]
+    greedy = make_participant(workshop, ACT).id
+    batch = [(p, poll.id, f"word {n}") for n, p in enumerate(phones)]
+    batch += [(greedy, poll.id, w) for w in ("one", "two", "three", "two")]  # a phone sending too much at once
+    results = answer_together(app, batch)
+    assert all(isinstance(r, dict) and r["status"] == "shown" for r in results[:12])
+    assert len({r["id"] for r in results[:12]}) == 12
+    refused = [str(r) for r in results[12:] if isinstance(r, LiveError)]
+    assert len(refused) == 2 and all("per person" in m or "already sent" in m for m in refused)
+    db.session.expire_all()
+    assert db.session.query(TextAnswer).count() == 14
+    assert db.session.query(TextAnswer).filter_by(participant_id=greedy).count() == 2

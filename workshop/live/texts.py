@@ -8,9 +8,13 @@ cloud reaches the screens coalesced like a tally.
 
 import logging
 import re
+import threading
+import time
 import unicodedata
+from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select, update
+from flask import current_app
+from sqlalchemy import delete, insert, select, update
 
 from ..extensions import db
 from ..models import is_key, utcnow
@@ -58,7 +62,12 @@ def _check(poll: Poll | None, participant: Participant | None, workshop: Worksho
 
 
 def submit_answer(participant_id: int, poll_id, text) -> dict:
-    """Record one short answer (held when it matches the word list); returns it after the commit."""
+    """Record one short answer (held when it matches the word list); returns it after the commit.
+
+    Checked here as far as the phone's own input goes, then queued for the next group commit (one INSERT and
+    one COMMIT for every answer waiting at that moment, as votes are: ballots.py), where the poll's state and
+    the per-person limit are checked again against the database.
+    """
     poll = db.session.get(Poll, poll_id) if is_key(poll_id) else None
     participant = db.session.get(Participant, participant_id)
     _check(poll, participant, poll and poll.workshop)
@@ -72,26 +81,114 @@ def submit_answer(participant_id: int, poll_id, text) -> dict:
         raise LiveError(f"“{shown}” is too common to show: try a word that says more.")
     if not limit("answer", str(participant.id), 20, 10, shared=False):
         raise LiveError("Too many answers: wait a few seconds.")
-    # Lock this phone's row first (SQLite's write lock, a PostgreSQL row lock): two answers sent at once from
-    # the same phone cannot both pass the per-person count.
-    db.session.execute(update(Participant).where(Participant.id == participant.id).values(id=Participant.id))
-    mine = list(db.session.scalars(select(TextAnswer.key).where(
-        TextAnswer.poll_id == poll.id, TextAnswer.round == poll.round, TextAnswer.participant_id == participant.id,
-        TextAnswer.status != AnswerStatus.rejected)))
-    if key in mine:
+    status = AnswerStatus.held if matched_word(shown) else AnswerStatus.shown
+    pending = _Pending({"poll_id": poll.id, "participant_id": participant.id, "text": shown, "key": key,
+                        "stance": participant.stance, "status": status})
+    db.session.rollback()  # end this handler's read transaction: the writer's transaction is the one that counts
+    with _queue_lock:
+        _queue.append(pending)
+        pending.lead = not _writer["busy"]
+        _writer["busy"] = True
+    if not pending.lead:
+        pending.done.wait()  # woken with a result, or handed the writer's role
+    if not pending.finished:
+        _write_round()
+    if pending.error:
+        raise LiveError(pending.error)
+    return pending.result
+
+
+# --- group commit (the same hand-over as ballots.py: the first answer to find no writer busy writes one
+# round, then hands the role to the oldest answer still waiting) ----------------------------------------
+
+@dataclass(eq=False)
+class _Pending:
+    row: dict
+    done: threading.Event = field(default_factory=threading.Event)
+    lead: bool = False
+    finished: bool = False
+    result: dict | None = None
+    error: str | None = None
+
+
+_queue_lock = threading.Lock()
+_queue: list[_Pending] = []
+_writer = {"busy": False}
+
+
+def _write_round() -> None:
+    time.sleep(current_app.config.get("VOTE_GROUP_WAIT", 0.005))  # let the answers arriving meanwhile join
+    with _queue_lock:
+        batch = _queue[:]
+        _queue.clear()
+    try:
+        _write_batch(batch)
+    except Exception:  # never leave a phone waiting forever
+        log.exception("answer group commit failed")
         db.session.rollback()
-        raise LiveError(f"You already sent “{shown}”.")
+        for pending in batch:
+            if not pending.finished:
+                pending.error, pending.finished = "Your answer could not be saved: please try again.", True
+    finally:
+        with _queue_lock:
+            successor = _queue[0] if _queue else None
+            _writer["busy"] = successor is not None
+            if successor:
+                successor.lead = True
+        for pending in batch:
+            pending.done.set()
+        if successor:
+            successor.done.set()
+
+
+def _write_batch(batch: list[_Pending]) -> None:
+    people = {p.row["participant_id"] for p in batch}
+    # Lock the phones first (SQLite's write lock, PostgreSQL row locks): no other process counts them meanwhile.
+    db.session.execute(update(Participant).where(Participant.id.in_(people)).values(id=Participant.id))
+    polls = {poll.id: poll for poll in db.session.scalars(
+        select(Poll).where(Poll.id.in_({p.row["poll_id"] for p in batch})).execution_options(populate_existing=True))}
+    sent: dict[tuple, list[str]] = {}
+    for poll_id, round_, pid, key in db.session.execute(
+            select(TextAnswer.poll_id, TextAnswer.round, TextAnswer.participant_id, TextAnswer.key)
+            .where(TextAnswer.poll_id.in_(list(polls)), TextAnswer.participant_id.in_(people),
+                   TextAnswer.status != AnswerStatus.rejected)):
+        sent.setdefault((poll_id, round_, pid), []).append(key)
+    accepted, now = [], utcnow()
+    for pending in batch:
+        poll, row = polls[pending.row["poll_id"]], pending.row
+        try:
+            _admit(poll, sent.setdefault((poll.id, poll.round, row["participant_id"]), []), row, now)
+        except LiveError as exc:
+            pending.error, pending.finished = str(exc), True
+            continue
+        accepted.append((pending, {**row, "round": poll.round, "created_at": now}))
+    if accepted:
+        rows = [row for _, row in accepted]
+        ids = db.session.execute(insert(TextAnswer).returning(TextAnswer.id, sort_by_parameter_order=True), rows).scalars().all()
+        db.session.commit()
+        for (pending, row), answer_id in zip(accepted, ids, strict=True):
+            pending.result = {"id": answer_id, "poll_id": row["poll_id"], "round": row["round"], "text": row["text"],
+                              "status": row["status"]}
+            pending.finished = True
+        for poll_id in {row["poll_id"] for _, row in accepted}:
+            pulse.mark("tally", poll_id)
+    else:
+        db.session.rollback()
+
+
+def _admit(poll: Poll, mine: list[str], row: dict, now) -> None:
+    """The checks only the writing transaction can make: the poll still open, the phone's own earlier answers."""
+    if poll.time_is_up(now) or poll.ended_by_countdown:
+        raise LiveError(TIME_UP)
+    if poll.state != PollState.open:
+        raise LiveError("Answers are closed for this poll.")
+    if row["key"] in mine:
+        raise LiveError(f"You already sent “{row['text']}”.")
+    rules = poll.text_rules
     if len(mine) >= rules["per_person"]:
-        db.session.rollback()
         many = "one answer" if rules["per_person"] == 1 else f"{rules['per_person']} answers"
         raise LiveError(f"This poll takes {many} per person: remove one to send another.")
-    status = AnswerStatus.held if matched_word(shown) else AnswerStatus.shown
-    answer = TextAnswer(poll_id=poll.id, round=poll.round, participant_id=participant.id, text=shown, key=key,
-                        stance=participant.stance, status=status)
-    db.session.add(answer)
-    db.session.commit()
-    pulse.mark("tally", poll.id)
-    return answer_payload(answer)
+    mine.append(row["key"])
 
 
 def remove_answer(participant_id: int, answer_id) -> dict:
