@@ -75,8 +75,8 @@ def register_extensions(app: Flask) -> None:
         max_http_buffer_size=64 * 1024,
         serializer=GuardedPacket,  # malformed packets become error acks, never tracebacks (sockets.py)
         json=SafeJSON,
-        ping_interval=20,
-        ping_timeout=20,
+        ping_interval=app.config.get("SOCKETIO_PING_INTERVAL", 20),
+        ping_timeout=app.config.get("SOCKETIO_PING_TIMEOUT", 20),
     )
     ConnectionBudget(app, socketio.server)  # a flooding connection is closed before its frames are decoded
     fair_websockets(socketio.server)

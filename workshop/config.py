@@ -34,6 +34,9 @@ def from_environment(instance_path: str) -> dict:
         # Prefix of shared Redis keys and the Socket.IO channel: one per deployment sharing a Redis.
         "REDIS_NAMESPACE": os.environ.get("REDIS_NAMESPACE") or "workshop",
         "SOCKETIO_ASYNC_MODE": os.environ.get("SOCKETIO_ASYNC_MODE") or None,
+        # Seconds between the server's pings, and how long a pong may take: a phone silent for both is gone.
+        "SOCKETIO_PING_INTERVAL": int(os.environ.get("SOCKETIO_PING_INTERVAL") or 20),
+        "SOCKETIO_PING_TIMEOUT": int(os.environ.get("SOCKETIO_PING_TIMEOUT") or 20),
         "CORS_ALLOWED_ORIGINS": _origins(os.environ.get("CORS_ALLOWED_ORIGINS")),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),

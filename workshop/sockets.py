@@ -350,4 +350,11 @@ def fair_websockets(server) -> None:
             super().__init__(handler, server)
             self.server_args["event_class"] = YieldingEvent
 
+        @property
+        def _sock(self):
+            # Engine.IO gives a websocket's socket a timeout of ping interval + ping timeout when it can
+            # find it (here it could not): a phone that vanished without closing (out of Wi-Fi) then
+            # frees its reader, handler and socket at that timeout instead of holding them forever.
+            return self.ws.sock
+
     eio._async = {**eio._async, "websocket": FairWebSocket}  # this server's copy; the driver's stays as it is

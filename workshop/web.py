@@ -27,6 +27,7 @@ def init_web(app: Flask) -> None:
     if app.config.get("PREFERRED_URL_SCHEME") == "https":
         app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = True
     app.wsgi_app = SecureCookies(app.wsgi_app)  # inside ProxyFix: it sees the scheme the proxy reported
+    app.wsgi_app = RawSocketOnlyForWebsockets(app.wsgi_app)
     if app.config.get("BEHIND_PROXY"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     app.before_request(_assign_request_id)
@@ -36,6 +37,24 @@ def init_web(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.jinja_env.filters["local"] = _local_time
+
+
+class RawSocketOnlyForWebsockets:
+    """WSGI middleware: gunicorn's raw socket stays in the environ only for websocket handshakes.
+
+    Engine.IO's middleware defines a new class on every request that carries ``gunicorn.socket`` (to hand
+    it on in eventlet's format, which nothing here uses); those classes are cyclic garbage that waits for
+    a full collection. The soak counted two a second piling up, the largest part of its memory trend.
+    Only the websocket handshake (simple-websocket) reads the socket.
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        if "gunicorn.socket" in environ and environ.get("HTTP_UPGRADE", "").lower() != "websocket":
+            del environ["gunicorn.socket"]
+        return self.wsgi_app(environ, start_response)
 
 
 class SecureCookies:

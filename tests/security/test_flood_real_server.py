@@ -3,7 +3,10 @@ while the other phones' votes keep being acknowledged quickly, and malformed fra
 error ack with no traceback in the server's log (issue 16)."""
 
 import json
+import os
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -236,3 +239,45 @@ def test_a_connection_sending_far_more_than_any_page_is_closed_before_its_frames
     assert honest.ack(1)["ok"] is True  # the other connection still gets its state
     honest.ws.close()
     assert "connection closed for flooding" in _log(server)
+
+
+@pytest.fixture
+def quick_pings(tmp_path):
+    """The production server (gunicorn, gevent worker) pinging every second and waiting a second for the pong."""
+    from tests.reliability.test_restart import ROOT, Server
+
+    if os.environ.get("DATABASE_URL"):
+        pytest.skip("runs in the SQLite pass (its server has its own SQLite file)")
+    running = Server(tmp_path)
+    running.env.update(SOCKETIO_PING_INTERVAL="1", SOCKETIO_PING_TIMEOUT="1", BIND=f"127.0.0.1:{running.port}",
+                       CONTROL_SOCKET=str(tmp_path / "gunicorn.ctl"))
+    running.setup()
+    running.process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "wsgi:app"],
+                                       cwd=ROOT, env=running.env, stdout=running.log, stderr=running.log)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not _up(running.url):
+        time.sleep(0.1)
+    yield running
+    running.stop()
+
+
+def _up(url: str) -> bool:
+    try:
+        return requests.get(url + "/healthz", timeout=1).status_code == 200
+    except requests.RequestException:  # not listening yet, or still starting
+        return False
+
+
+def test_a_phone_that_vanishes_without_closing_is_let_go(quick_pings):
+    """A phone that walks out of Wi-Fi sends no close and no FIN: after the ping timeout the server closes
+    its connection (so its reader, handler and socket are freed), not only the Engine.IO session."""
+    gone = RawPhone(quick_pings.url, "/live", _token(quick_pings.url))
+    gone.ws.sock.settimeout(15)
+    received, started = b"", time.monotonic()
+    try:
+        while chunk := gone.ws.sock.recv(4096):  # read raw bytes: never answer a ping, as a vanished phone
+            received += chunk
+    except TimeoutError:
+        pytest.fail(f"the server still held the connection after 15 s (read {received[-80:]!r})")
+    assert time.monotonic() - started < 10, "the connection was closed, but only after 10 s"
+    gone.ws.sock.close()
