@@ -49,11 +49,11 @@ POLLS = [
     (PollKind.verdict, "Staff across the whole organisation using social media, not only the comms team.", []),
     (PollKind.classic, "Snog, marry or avoid: who should a campaign group get close to?",
      ["The NHS Trust's comms team", "Clinicians on Twitter", "The chief executive's blog"]),
-    (PollKind.choice, "After today, which describes you best?",
-     ["I'll engage more", "No change", "I'll be more careful", "Not sure"]),
     (PollKind.scale, "How close should an NHS Trust and a campaign group get? 0 = avoid, 10 = marry", [],
      {"min": 0, "max": 10, "low": "Avoid", "high": "Marry", "mid": "Snog"}),
     (PollKind.text, "One word for a brand that joins a campaign hashtag", [], {"per_person": 3, "max_length": 30}),
+    (PollKind.choice, "After today, which describes you best?",  # the last poll: how the room leaves
+     ["I'll engage more", "No change", "I'll be more careful", "Not sure"]),
 ]
 
 
