@@ -8,12 +8,8 @@ cloud reaches the screens coalesced like a tally.
 
 import logging
 import re
-import threading
-import time
 import unicodedata
-from dataclasses import dataclass, field
 
-from flask import current_app
 from sqlalchemy import delete, insert, select, update
 
 from ..extensions import db
@@ -22,6 +18,7 @@ from ..planner.models import Workshop
 from ..ratelimit import limit
 from ..realtime import pulse
 from ..validators import matched_word
+from .group_commit import GroupCommit, Waiting
 from .models import PASS_NEEDED, AnswerStatus, HiddenWord, Participant, Poll, PollKind, PollState, TextAnswer
 from .payloads import answer_payload
 from .service import TIME_UP, LiveError
@@ -82,71 +79,23 @@ def submit_answer(participant_id: int, poll_id, text) -> dict:
     if not limit("answer", str(participant.id), 20, 10, shared=False):
         raise LiveError("Too many answers: wait a few seconds.")
     status = AnswerStatus.held if matched_word(shown) else AnswerStatus.shown
-    pending = _Pending({"poll_id": poll.id, "participant_id": participant.id, "text": shown, "key": key,
-                        "stance": participant.stance, "status": status})
+    row = {"poll_id": poll.id, "participant_id": participant.id, "text": shown, "key": key,
+           "stance": participant.stance, "status": status}
     db.session.rollback()  # end this handler's read transaction: the writer's transaction is the one that counts
-    with _queue_lock:
-        _queue.append(pending)
-        pending.lead = not _writer["busy"]
-        _writer["busy"] = True
-    if not pending.lead:
-        pending.done.wait()  # woken with a result, or handed the writer's role
-    if not pending.finished:
-        _write_round()
-    if pending.error:
-        raise LiveError(pending.error)
-    return pending.result
+    waiting = _answers.submit(row)
+    if waiting.error:
+        raise LiveError(waiting.error)
+    return waiting.result
 
 
-# --- group commit (the same hand-over as ballots.py: the first answer to find no writer busy writes one
-# round, then hands the role to the oldest answer still waiting) ----------------------------------------
+# --- the group commit (group_commit.py, as votes are) ------------------------------------------------------
 
-@dataclass(eq=False)
-class _Pending:
-    row: dict
-    done: threading.Event = field(default_factory=threading.Event)
-    lead: bool = False
-    finished: bool = False
-    result: dict | None = None
-    error: str | None = None
-
-
-_queue_lock = threading.Lock()
-_queue: list[_Pending] = []
-_writer = {"busy": False}
-
-
-def _write_round() -> None:
-    time.sleep(current_app.config.get("VOTE_GROUP_WAIT", 0.005))  # let the answers arriving meanwhile join
-    with _queue_lock:
-        batch = _queue[:]
-        _queue.clear()
-    try:
-        _write_batch(batch)
-    except Exception:  # never leave a phone waiting forever
-        log.exception("answer group commit failed")
-        db.session.rollback()
-        for pending in batch:
-            if not pending.finished:
-                pending.error, pending.finished = "Your answer could not be saved: please try again.", True
-    finally:
-        with _queue_lock:
-            successor = _queue[0] if _queue else None
-            _writer["busy"] = successor is not None
-            if successor:
-                successor.lead = True
-        for pending in batch:
-            pending.done.set()
-        if successor:
-            successor.done.set()
-
-
-def _write_batch(batch: list[_Pending]) -> None:
-    people = {p.row["participant_id"] for p in batch}
+def _write_batch(batch: list[Waiting]) -> None:
+    people = {p.item["participant_id"] for p in batch}
     # Lock the phones first (SQLite's write lock, PostgreSQL row locks): no other process counts them meanwhile.
     db.session.execute(update(Participant).where(Participant.id.in_(people)).values(id=Participant.id))
     polls = {poll.id: poll for poll in db.session.scalars(
-        select(Poll).where(Poll.id.in_({p.row["poll_id"] for p in batch})).execution_options(populate_existing=True))}
+        select(Poll).where(Poll.id.in_({p.item["poll_id"] for p in batch})).execution_options(populate_existing=True))}
     sent: dict[tuple, list[str]] = {}
     for poll_id, round_, pid, key in db.session.execute(
             select(TextAnswer.poll_id, TextAnswer.round, TextAnswer.participant_id, TextAnswer.key)
@@ -155,11 +104,11 @@ def _write_batch(batch: list[_Pending]) -> None:
         sent.setdefault((poll_id, round_, pid), []).append(key)
     accepted, now = [], utcnow()
     for pending in batch:
-        poll, row = polls[pending.row["poll_id"]], pending.row
+        poll, row = polls[pending.item["poll_id"]], pending.item
         try:
             _admit(poll, sent.setdefault((poll.id, poll.round, row["participant_id"]), []), row, now)
         except LiveError as exc:
-            pending.error, pending.finished = str(exc), True
+            pending.refuse(str(exc))
             continue
         accepted.append((pending, {**row, "round": poll.round, "created_at": now}))
     if accepted:
@@ -167,9 +116,8 @@ def _write_batch(batch: list[_Pending]) -> None:
         ids = db.session.execute(insert(TextAnswer).returning(TextAnswer.id, sort_by_parameter_order=True), rows).scalars().all()
         db.session.commit()
         for (pending, row), answer_id in zip(accepted, ids, strict=True):
-            pending.result = {"id": answer_id, "poll_id": row["poll_id"], "round": row["round"], "text": row["text"],
-                              "status": row["status"]}
-            pending.finished = True
+            pending.accept({"id": answer_id, "poll_id": row["poll_id"], "round": row["round"], "text": row["text"],
+                            "status": row["status"]})
         for poll_id in {row["poll_id"] for _, row in accepted}:
             pulse.mark("tally", poll_id)
     else:
@@ -247,3 +195,6 @@ def moderate_answer(poll: Poll, answer_id, approve: bool) -> dict:
     db.session.commit()
     pulse.mark("tally", poll.id)
     return answer_payload(answer)
+
+
+_answers = GroupCommit(_write_batch, "Your answer could not be saved: please try again.")
