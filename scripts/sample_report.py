@@ -23,7 +23,7 @@ from workshop import create_app  # noqa: E402
 from workshop.accounts.service import save_facilitator  # noqa: E402
 from workshop.demo import seed_demo  # noqa: E402
 from workshop.extensions import db  # noqa: E402
-from workshop.live import ballots  # noqa: E402
+from workshop.live import ballots, texts  # noqa: E402
 from workshop.live import service as live  # noqa: E402
 from workshop.live.models import Vote  # noqa: E402
 from workshop.planner.service import get_workshop  # noqa: E402
@@ -37,6 +37,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 # Leaning of each stance: weights for snog / marry / avoid.
 LEANING = {"Corporate / public sector": (5, 2, 4), "Activist / campaigner": (4, 1, 6), "Both": (6, 3, 2),
            "Neither": (3, 2, 3), None: (3, 1, 3)}
+# Open text: the words each side reaches for (shared ones in several lists).
+WORDS = {"Corporate / public sector": ["reach", "trust", "brand safety", "opportunity", "risk"],
+         "Activist / campaigner": ["greenwashing", "trust", "solidarity", "hijack", "opportunist"],
+         "Both": ["trust", "courage", "listen", "opportunity"], "Neither": ["noise", "cringe", "risk", "listen"],
+         None: ["trust", "hashtag", "noise"]}
 QUESTIONS = [
     ("How do you handle a campaign that turns abusive on Twitter?", "answered", 14),
     ("Should clinicians ever reply to complaints in public?", "answered", 11),
@@ -93,6 +98,14 @@ def _run(poll, phones, rng, shift: bool) -> None:
             continue
         if shift:
             weights = (weights[0] + 4, weights[1], max(weights[2] - 2, 1))
+        if poll.kind.value == "text":  # open text: a word or two from the side's vocabulary
+            for word in rng.sample(WORDS[phone.stance], rng.randint(1, 2)):
+                texts.submit_answer(phone.id, poll.id, word)
+            continue
+        if poll.kind.value == "scale":  # a point around the side's centre
+            centre = {"Corporate / public sector": 6, "Activist / campaigner": 3}.get(phone.stance, 5)
+            ballots.submit_vote(phone.id, poll.id, str(max(0, min(10, round(rng.gauss(centre + (2 if shift else 0), 1.5))))))
+            continue
         if poll.kind.value == "classic":
             choice = rng.sample(["snog", "marry", "avoid"], 3)
         elif poll.kind.value == "choice":

@@ -249,3 +249,14 @@ def test_answers_arriving_together_share_one_commit_and_keep_the_limits(app, mak
     db.session.expire_all()
     assert db.session.query(TextAnswer).count() == 14
     assert db.session.query(TextAnswer).filter_by(participant_id=greedy).count() == 2
+
+
+def test_a_vote_on_an_open_text_poll_is_refused(make_workshop, make_participant):
+    from workshop.live import ballots
+
+    workshop = make_workshop()
+    poll = text_poll(workshop)
+    service.open_poll(poll)
+    with pytest.raises(LiveError, match="written answers"):
+        ballots.submit_vote(make_participant(workshop, CORP).id, poll.id, "snog")
+    assert not poll.accepts("snog")

@@ -27,6 +27,8 @@ def validate_choice(poll: Poll, choice) -> str:
         return ",".join(choice)
     if poll.kind == PollKind.scale:
         return _scale_point(poll, choice)
+    if poll.kind == PollKind.text:
+        raise LiveError("This poll takes written answers, not votes.")
     if not isinstance(choice, str) or not poll.accepts(choice):
         raise LiveError("That is not one of this poll's answers.")
     return choice

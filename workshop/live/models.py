@@ -166,7 +166,7 @@ class Poll(db.Model):
             digits = answer.removeprefix("-")
             return (len(answer) <= 3 and digits.isdecimal() and answer == str(int(answer))
                     and self.scale["min"] <= int(answer) <= self.scale["max"])
-        return answer in VERDICTS
+        return self.kind != PollKind.text and answer in VERDICTS
 
     @property
     def results_visible(self) -> bool:
