@@ -14,6 +14,7 @@ from flask import current_app
 _lock = threading.Lock()
 _memory: dict[str, tuple[int, float]] = {}
 _clients: dict[str, object] = {}
+_swept = [0.0]  # when expired counters were last dropped
 
 
 def limit(scope: str, key: str, count: int, seconds: int, shared: bool = True) -> bool:
@@ -33,12 +34,14 @@ def _memory_hit(name: str, seconds: int) -> int:
         if expires < now:
             hits, expires = 0, now + seconds
         _memory[name] = (hits + 1, expires)
-        if len(_memory) > 50_000:
+        if now > _swept[0] + 60 or len(_memory) > 50_000:
             _sweep(now)
         return hits + 1
 
 
 def _sweep(now: float) -> None:
+    # Once a minute: keys of sockets and phones that are gone would otherwise pile up for a whole day.
+    _swept[0] = now
     for name in [n for n, (_, exp) in _memory.items() if exp < now]:
         del _memory[name]
 
