@@ -3,6 +3,7 @@ word at reading size, coloured by the side that gave it, shared words in the sha
 twelve phones from both sides answer, see and remove what they sent; the control screen hides a word and the
 projector drops it; the same phones answer the scale poll and the projector shows each side's median."""
 
+import re
 import subprocess
 import sys
 
@@ -147,6 +148,8 @@ def test_phones_answer_see_remove_and_a_hidden_word_leaves_the_projector(server,
     expect(projector.locator(".scale-stance", has_text=ACT).locator(".scale-stance-median")).to_have_text("median 2")
     expect(projector.locator(".scale-gap")).to_have_text(f"{ACT} 2 · {CORP} 7 · gap 5")
     expect(projector.locator(".scale-summary")).to_contain_text("12 votes")
+    control.locator("#now-close").click()  # other tests on this server re-run it from a closed state
+    expect(poll_card(control, DEMO_SCALE)).to_have_class(re.compile(r"\bpoll-closed\b"))
 
 
 def test_control_lists_every_word_by_stance_and_phones_see_the_top_words(server, facilitator_page, phone_page,

@@ -212,7 +212,7 @@
 
   function layout(area, results, index) {
     // d3-cloud places words in order along a spiral from the centre: shared words first, so they sit in the
-    // middle. Sizes follow how many people gave a word; when not all fit, shrink, then drop the rarest.
+    // middle. Sizes follow how many people gave a word; when not all fit, shrink down to reading size.
     var width = Math.floor(area.clientWidth), height = Math.floor(area.clientHeight);
     if (!width || !height || !window.d3 || !d3.layout || !d3.layout.cloud) return;
     var unit = Math.min(window.innerWidth / 100, window.innerHeight / 56.25);
@@ -222,12 +222,11 @@
     });
     var most = Math.max.apply(null, ordered.map(function (w) { return w.n; }).concat([1]));
     var top = Math.min(unit * 7, height / 3);
-    var count = ordered.length;
     var token = {};
     pending = token;
 
     function attempt(peak) {
-      var words = ordered.slice(0, count).map(function (w) {
+      var words = ordered.map(function (w) {
         return { text: w.key, word: w, size: Math.round(floor + (peak - floor) * Math.sqrt(w.n / most)) };
       });
       d3.layout.cloud().size([width, height]).words(words).padding(Math.round(unit * 0.5)).rotate(0)
@@ -235,10 +234,9 @@
         .random(function () { return 0.5; }).timeInterval(Infinity)
         .on("end", function (placed) {
           if (pending !== token) return;
-          if (placed.length < words.length) {
-            if (peak > floor * 1.05) return attempt(Math.max(floor, peak * 0.85));
-            if (count > 1) { count--; return attempt(top); }
-          }
+          // Not all fit: shrink the biggest words; at reading size d3-cloud has left out what does not fit
+          // (the rarest words come last), and "+ N more" says so.
+          if (placed.length < words.length && peak > floor * 1.05) return attempt(Math.max(floor, peak * 0.85));
           draw(area, placed, width, height, index, results.words.length - placed.length);
         }).start();
     }
