@@ -8,7 +8,8 @@ from sqlalchemy.engine import Engine
 
 from .config import DEFAULTS, from_environment
 from .extensions import csrf, db, login_manager, migrate, socketio
-from .sockets import ConnectionBudget, GuardedPacket, SafeJSON, fair_websockets
+from .realtime.connections import ConnectionBudget, fair_websockets
+from .realtime.packets import GuardedPacket, SafeJSON
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -73,7 +74,7 @@ def register_extensions(app: Flask) -> None:
         channel=app.config.get("REDIS_NAMESPACE", "workshop") + ":socketio",
         cors_allowed_origins=app.config.get("CORS_ALLOWED_ORIGINS"),
         max_http_buffer_size=64 * 1024,
-        serializer=GuardedPacket,  # malformed packets become error acks, never tracebacks (sockets.py)
+        serializer=GuardedPacket,  # malformed packets become error acks, never tracebacks (realtime/packets.py)
         json=SafeJSON,
         ping_interval=app.config.get("SOCKETIO_PING_INTERVAL", 20),
         ping_timeout=app.config.get("SOCKETIO_PING_TIMEOUT", 20),

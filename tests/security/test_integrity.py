@@ -12,8 +12,8 @@ from workshop.extensions import db
 from workshop.live import service as live
 from workshop.live.models import Participant, Vote
 from workshop.models import utcnow
+from workshop.realtime.guard import GuardedNamespace
 from workshop.registration import service as registration
-from workshop.sockets import GuardedNamespace
 
 
 def _vote(sc, poll, choice="snog"):

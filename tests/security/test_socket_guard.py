@@ -1,4 +1,4 @@
-"""Socket.IO guards (workshop/sockets.py): every client event is limited per socket, a socket that keeps
+"""Socket.IO guards (workshop/realtime/: guard.py, packets.py, connections.py): every client event is limited per socket, a socket that keeps
 flooding is disconnected, and malformed packets of every shape get an error ack, never an exception."""
 
 import logging
@@ -9,7 +9,8 @@ import pytest
 from tests.conftest import login
 from workshop.extensions import socketio
 from workshop.live import service as live
-from workshop.sockets import TOO_MANY, GuardedNamespace, SafeJSON
+from workshop.realtime.guard import GuardedNamespace
+from workshop.realtime.packets import TOO_MANY, SafeJSON
 
 NAMESPACES = ("/live", "/questions")
 

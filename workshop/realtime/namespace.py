@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from flask import request
 from flask_login import current_user
 
-from ..sockets import GuardedNamespace
 from . import rooms
+from .guard import GuardedNamespace
 
 
 @dataclass
