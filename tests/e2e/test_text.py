@@ -1,7 +1,8 @@
 """Open-text polls in Chromium: the projector's word cloud (d3-cloud) fits 1920x1080 and 1280x720 with every
 word at reading size, coloured by the side that gave it, shared words in the shared colour and in the middle;
 twelve phones from both sides answer, see and remove what they sent; the control screen hides a word and the
-projector drops it; the same phones answer the scale poll and the projector shows each side's median."""
+projector drops it; colour is never alone: each side's words and legend entry start with the side's shape
+(● corporates, ▲ activists), shared words with ✚; the same phones answer the scale poll and the projector shows each side's median."""
 
 import re
 import subprocess
@@ -16,12 +17,13 @@ from tests.e2e.screens import open_control, open_poll, open_projector, poll_card
 
 SIZES = [{"width": 1920, "height": 1080}, {"width": 1280, "height": 720}]
 CORP, ACT = "Corporate / public sector", "Activist / campaigner"
+MARK = {CORP: "\u25cf", ACT: "\u25b2", "shared": "\u271a"}  # ● ▲ ✚ (static/js/text.js MARKS)
 DEMO_TEXT = "One word for a brand that joins a campaign hashtag"
 DEMO_SCALE = "How close should an NHS Trust and a campaign group get? 0 = avoid, 10 = marry"
 
 WORDS = """() => Array.from(document.querySelectorAll('.cloud-word')).map(t => {
   const r = t.getBoundingClientRect(), box = document.querySelector('.cloud-box').getBoundingClientRect();
-  return {word: t.dataset.word, cls: t.getAttribute('class'), size: parseFloat(getComputedStyle(t).fontSize),
+  return {word: t.dataset.word, text: t.textContent, cls: t.getAttribute('class'), size: parseFloat(getComputedStyle(t).fontSize),
           fill: getComputedStyle(t).fill, deco: getComputedStyle(t).textDecorationLine,
           inside: r.left >= -0.5 && r.top >= -0.5 && r.right <= innerWidth + 0.5 && r.bottom <= innerHeight + 0.5,
           dx: (r.left + r.right) / 2 - (box.left + box.right) / 2, dy: (r.top + r.bottom) / 2 - (box.top + box.bottom) / 2};
@@ -76,6 +78,13 @@ def test_cloud_fits_both_screens_colours_by_side_shared_in_the_middle(server, sc
         assert "neutral" in words["hashtag"]["cls"]
         assert words["trust"]["size"] == max(w["size"] for w in words.values())  # the most people gave it
         assert words["greenwashing"]["fill"] != words["trust"]["fill"] != words["hashtag"]["fill"]
+        # Colour never alone: the side's shape before each word, the same shape before its name in the legend.
+        assert words["reach"]["text"] == f"{MARK[CORP]}\u2009reach", words["reach"]
+        assert words["greenwashing"]["text"] == f"{MARK[ACT]}\u2009greenwashing"
+        assert words["trust"]["text"] == f"{MARK['shared']}\u2009trust" and words["hashtag"]["text"] == "hashtag"
+        legend = page.locator(".cloud-legend li")
+        for name, glyph in ((CORP, MARK[CORP]), (ACT, MARK[ACT]), ("shared", MARK["shared"])):
+            expect(legend.filter(has_text=name).locator(".cloud-mark")).to_have_text(glyph)
         # Shared words are laid out first, from the centre: the most shared word sits in the middle.
         assert abs(words["trust"]["dx"]) < 60 and abs(words["trust"]["dy"]) < 60, words["trust"]
         expect(page.locator(".cloud-legend")).to_contain_text(CORP)
@@ -124,6 +133,8 @@ def test_phones_answer_see_remove_and_a_hidden_word_leaves_the_projector(server,
     cloud = cloud_words(projector)
     assert "shared" in cloud["trust"]["cls"] and "side-1" in cloud["greenwashing"]["cls"]
     assert "side-0" in cloud["reach"]["cls"]
+    assert cloud["reach"]["text"].startswith(MARK[CORP]) and cloud["greenwashing"]["text"].startswith(MARK[ACT])
+    assert cloud["trust"]["text"].startswith(MARK["shared"])
     expect(projector.locator(".text-summary")).to_contain_text("12 people answered")
     # Hide a word: it leaves the projector, the public count says one word is hidden; show it again.
     card.get_by_role("button", name="Hide “greenwashing”").click()

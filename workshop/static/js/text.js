@@ -7,6 +7,11 @@
   var el = Live.el;
   var drafts = {}; // poll id -> what the phone was typing (a re-render keeps it)
   var SIDES = 6; // stance colours --side-0 .. --side-5 (stage.css, app.css)
+  // Colour never alone: each side's words (and its legend entry) also carry a shape, one per stance in the
+  // legend's order; shared words a heavy cross (besides their underline); words of unnamed groups none.
+  // Text glyphs (DejaVu Sans has them all) so d3-cloud measures the mark with the word.
+  var MARKS = ["\u25CF", "\u25B2", "\u25A0", "\u25C6", "\u25BC", "\u2605"]; // ● ▲ ■ ◆ ▼ ★
+  var SHARED_MARK = "\u271A"; // ✚
 
   function socket() { return Live.sockets["/live"]; }
 
@@ -21,6 +26,15 @@
   function colour(word, index) {
     if (word.shared) return "shared";
     return word.sides.length ? "side-" + index[word.sides[0]] : "neutral";
+  }
+
+  function mark(word, index) {
+    if (word.shared) return SHARED_MARK;
+    return word.sides.length ? MARKS[index[word.sides[0]]] : "";
+  }
+
+  function markNode(glyph) {
+    return el("span", { className: "cloud-mark", "aria-hidden": "true", text: glyph });
   }
 
   function people(n) { return n === 1 ? "1 person" : n + " people"; }
@@ -183,13 +197,13 @@
     var list = el("ul", { className: "cloud-legend" });
     (results.by_stance || []).forEach(function (g) {
       if (g.hidden || g.stance === "Not stated") return;
-      list.appendChild(el("li", { className: "side-" + index[g.stance] }, el("span", { className: "swatch", "aria-hidden": "true" }),
-        el("span", { text: g.stance })));
+      list.appendChild(el("li", { className: "side-" + index[g.stance], "data-mark": MARKS[index[g.stance]] },
+        markNode(MARKS[index[g.stance]]), el("span", { text: g.stance })));
     });
-    list.appendChild(el("li", { className: "shared" }, el("span", { className: "swatch", "aria-hidden": "true" }),
+    list.appendChild(el("li", { className: "shared", "data-mark": SHARED_MARK }, markNode(SHARED_MARK),
       el("span", { className: "shared-word", text: "shared" })));
     if (results.words.some(function (w) { return !w.sides.length; })) {
-      list.appendChild(el("li", { className: "neutral" }, el("span", { className: "swatch", "aria-hidden": "true" }),
+      list.appendChild(el("li", { className: "neutral", "data-mark": "" }, el("span", { className: "swatch", "aria-hidden": "true" }),
         el("span", { text: "groups too small to name" })));
     }
     return list;
@@ -227,7 +241,9 @@
 
     function attempt(peak) {
       var words = ordered.map(function (w) {
-        return { text: w.key, word: w, size: Math.round(floor + (peak - floor) * Math.sqrt(w.n / most)) };
+        var glyph = mark(w, index);
+        // d3-cloud measures (and places) the mark, a thin space and the word as one text: nothing overlaps.
+        return { text: glyph ? glyph + "\u2009" + w.key : w.key, key: w.key, glyph: glyph, word: w, size: Math.round(floor + (peak - floor) * Math.sqrt(w.n / most)) };
       });
       d3.layout.cloud().size([width, height]).words(words).padding(Math.round(unit * 0.5)).rotate(0)
         .font("system-ui, sans-serif").fontWeight(700).fontSize(function (d) { return d.size; })
@@ -258,10 +274,17 @@
       t.setAttribute("text-anchor", "middle");
       t.setAttribute("transform", "translate(" + d.x + "," + d.y + ")");
       t.setAttribute("class", "cloud-word " + colour(d.word, index));
-      t.setAttribute("data-word", d.text);
+      t.setAttribute("data-word", d.key);
       t.setAttribute("data-n", String(d.word.n));
+      t.setAttribute("data-mark", d.glyph);
       t.style.fontSize = d.size + "px";
-      t.textContent = d.text;
+      if (d.glyph) {
+        var m = document.createElementNS(ns, "tspan");
+        m.setAttribute("class", "cloud-mark");
+        m.textContent = d.glyph + "\u2009";
+        t.appendChild(m);
+      }
+      t.appendChild(document.createTextNode(d.key));
       g.appendChild(t);
     });
     svg.appendChild(g);
