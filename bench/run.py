@@ -396,7 +396,25 @@ async def main_async(args) -> dict:
         result["servers"][name]["seconds"] = round(time.perf_counter() - started, 1)
     if not (args.no_flood or args.smoke) and args.only != "baseline":  # CI's smoke stays small: `--flood --smoke`
         result["flood"] = await run_flood(args, log)
+    if not args.smoke and args.only != "baseline":
+        result["text"] = await run_text(args, log)
     return result
+
+
+async def run_text(args, log) -> dict:
+    """The open-text phase: every phone sends one answer within a second (bench/text.py)."""
+    from .text import TEXT, TEXT_SMOKE, text_phase
+
+    log("app, open-text poll:")
+    raise_fd_limit()
+    return await text_phase(dict(TEXT_SMOKE if args.smoke else TEXT), log)
+
+
+async def text_only(args) -> dict:
+    """`--text`: only the open-text phase, in a result file of its own."""
+    log = lambda text: print(text, flush=True)  # noqa: E731
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return {"started": stamp, "machine": machine(), "fd_limit": raise_fd_limit(), "text": await run_text(args, log)}
 
 
 async def run_flood(args, log) -> dict:
@@ -435,6 +453,7 @@ def main() -> int:
                         "working tree with whatever others have not committed yet")
     parser.add_argument("--flood", action="store_true", help="only the phase with a phone that floods")
     parser.add_argument("--no-flood", action="store_true", help="the ladder without the flood phase")
+    parser.add_argument("--text", action="store_true", help="only the open-text phase (every phone answers once)")
     parser.add_argument("--flood-reconnect", action="store_true", help="the flooder comes back after each disconnect")
     parser.add_argument("--soak", type=float, metavar="SECONDS", help="only the soak: joining, voting, asking, "
                         "reconnecting for SECONDS (make bench-soak: 600)")
@@ -456,6 +475,13 @@ def main() -> int:
         result = asyncio.run(flood_only(args))
         return report(result, args, "-flood", flood_result_analysis, lambda r: flood_table(r["flood"]),
                       lambda *_a: print("--docs: the flood figures in docs/performance.md are written by hand"))
+    if args.text:
+        from .text import text_table
+
+        signal.signal(signal.SIGTERM, _terminate)
+        result = asyncio.run(text_only(args))
+        return report(result, args, "-text", lambda r: r["text"]["analysis"], lambda r: text_table(r["text"]),
+                      lambda *_a: print("--docs: the open-text figures in docs/performance.md are written by hand"))
     if args.cluster:
         from .cluster import main as cluster_main
 
@@ -483,11 +509,18 @@ def with_flood(analyse, table):
             flood = result["flood"]["analysis"]
             out["integrity_failures"] = out["integrity_failures"] + flood["integrity_failures"]
             out["flood_targets"] = flood["targets"]
+        if "text" in result:
+            text = result["text"]["analysis"]
+            out["integrity_failures"] = out["integrity_failures"] + text["integrity_failures"]
+            out["text_targets"] = text["targets"]
         return out
 
     def text(result: dict) -> str:
+        from .text import text_table
+
         flood = f"\n\nA phone that floods:\n\n{flood_table(result['flood'])}" if "flood" in result else ""
-        return table(result) + flood
+        text = f"\n\nOpen text:\n\n{text_table(result['text'])}" if "text" in result else ""
+        return table(result) + flood + text
 
     return analysis, text
 

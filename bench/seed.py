@@ -8,7 +8,7 @@ OPTIONS = 48  # a phone's k-th vote in a run picks answer k, so every vote (or c
 
 
 def main() -> None:
-    """Create a facilitator, a workshop and one live-results multiple-choice poll; print them as JSON."""
+    """Create a facilitator, a workshop, a live-results multiple-choice poll and an open-text poll; print them."""
     from workshop import create_app
     from workshop.accounts.service import save_facilitator
     from workshop.live.service import create_poll
@@ -21,7 +21,10 @@ def main() -> None:
         workshop = create_workshop({"title": "Benchmark room", "slug": "bench-room", "join_code": "BENCH",
                                     "capacity": 10_000, "starts_at": start, "ends_at": start + timedelta(hours=2)}, user)
         poll = create_poll(workshop, "choice", "Which answer?", [f"Answer {n}" for n in range(OPTIONS)], show_live=True)
-        print(json.dumps({"code": workshop.join_code, "poll_id": poll.id, "stances": list(workshop.stances)}))
+        text = create_poll(workshop, "text", "One word for the room?", [], show_live=True,
+                           settings={"per_person": 1, "max_length": 40})
+        print(json.dumps({"code": workshop.join_code, "poll_id": poll.id, "text_poll_id": text.id,
+                          "stances": list(workshop.stances)}))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from .models import AnswerStatus, Participant, Poll, PollKind, PollState, TextAn
 from .tally import answer_count, tally, vote_count
 
 NS = "/live"
+PHONE_WORDS = 15  # words of an open-text cloud a phone lists
 CONTROL_ONLY = ("all", "held", "rejected")  # results keys only facilitators get (open-text polls)
 
 
@@ -114,4 +115,14 @@ def _flush_tallies(poll_ids: set) -> None:
             public["results"] = {k: v for k, v in full["results"].items() if k not in CONTROL_ONLY}
         socketio.emit("poll_tally", public, to=rooms.screens(poll.workshop_id), namespace=NS)
         rooms.to_control("poll_tally", full, poll.workshop_id, NS, host_ids(poll.workshop_id))
-        pulse.spread(("tally", poll.id), rooms.to_phone_slice("poll_tally", public, poll.workshop_id, NS))
+        pulse.spread(("tally", poll.id), rooms.to_phone_slice("poll_tally", _for_phones(poll, public),
+                                                              poll.workshop_id, NS))
+
+
+def _for_phones(poll: Poll, public: dict) -> dict:
+    # A phone lists an open-text cloud's first PHONE_WORDS words (text.js phoneList): the rest of the cloud,
+    # sent to every phone of the room each second, was most of an open-text poll's cost.
+    results = public.get("results")
+    if poll.kind != PollKind.text or not results or len(results.get("words") or []) <= PHONE_WORDS:
+        return public
+    return {**public, "results": {**results, "words": results["words"][:PHONE_WORDS]}}
