@@ -17,9 +17,20 @@ from ..models import is_key, utcnow
 from ..planner.models import Workshop
 from ..ratelimit import limit
 from ..realtime import pulse
+from ..registration.models import Registration
 from ..validators import matched_word
 from .group_commit import GroupCommit, Waiting
-from .models import PASS_NEEDED, AnswerStatus, HiddenWord, Participant, Poll, PollKind, PollState, TextAnswer
+from .models import (
+    PASS_NEEDED,
+    TEXT_LIMITS,
+    AnswerStatus,
+    HiddenWord,
+    Participant,
+    Poll,
+    PollKind,
+    PollState,
+    TextAnswer,
+)
 from .payloads import answer_payload
 from .service import TIME_UP, LiveError
 
@@ -47,42 +58,26 @@ def normalise(text) -> tuple[str, str]:
     return text, text.casefold()
 
 
-def _check(poll: Poll | None, participant: Participant | None, workshop: Workshop | None) -> None:
-    if poll is None or participant is None or poll.workshop_id != participant.workshop_id or poll.kind != PollKind.text:
-        raise LiveError("That open-text poll does not exist.")
-    if poll.time_is_up(utcnow()) or poll.ended_by_countdown:
-        raise LiveError(TIME_UP)
-    if poll.state != PollState.open:
-        raise LiveError("Answers are closed for this poll.")
-    if not participant.may_take_part(workshop):
-        raise LiveError(PASS_NEEDED)
-
-
 def submit_answer(participant_id: int, poll_id, text) -> dict:
     """Record one short answer (held when it matches the word list); returns it after the commit.
 
-    Checked here as far as the phone's own input goes, then queued for the next group commit (one INSERT and
-    one COMMIT for every answer waiting at that moment, as votes are: ballots.py), where the poll's state and
-    the per-person limit are checked again against the database.
+    What the phone's own input decides is checked here; the rest (the poll open and of this kind, the voting
+    pass, the poll's length limit, the per-person limit) once per group-commit round inside the writing
+    transaction, on plain rows, as votes are (ballots.py): never a query per answer.
     """
-    poll = db.session.get(Poll, poll_id) if is_key(poll_id) else None
-    participant = db.session.get(Participant, participant_id)
-    _check(poll, participant, poll and poll.workshop)
-    rules = poll.text_rules
     shown, key = normalise(text)
     if not key:
         raise LiveError("Type a word or a short phrase first.")
-    if len(shown) > rules["max_length"]:
-        raise LiveError(f"Keep it to {rules['max_length']} characters (yours has {len(shown)}).")
+    if len(shown) > TEXT_LIMITS[1]:
+        raise LiveError(f"Keep it to {TEXT_LIMITS[1]} characters (yours has {len(shown)}).")
     if key in STOP_WORDS:
         raise LiveError(f"“{shown}” is too common to show: try a word that says more.")
-    if not limit("answer", str(participant.id), 20, 10, shared=False):
+    if not limit("answer", str(participant_id), 20, 10, shared=False):
         raise LiveError("Too many answers: wait a few seconds.")
     status = AnswerStatus.held if matched_word(shown) else AnswerStatus.shown
-    row = {"poll_id": poll.id, "participant_id": participant.id, "text": shown, "key": key,
-           "stance": participant.stance, "status": status}
     db.session.rollback()  # end this handler's read transaction: the writer's transaction is the one that counts
-    waiting = _answers.submit(row)
+    waiting = _answers.submit({"poll_id": poll_id, "participant_id": participant_id, "text": shown, "key": key,
+                               "status": status})
     if waiting.error:
         raise LiveError(waiting.error)
     return waiting.result
@@ -94,45 +89,68 @@ def _write_batch(batch: list[Waiting]) -> None:
     people = {p.item["participant_id"] for p in batch}
     # Lock the phones first (SQLite's write lock, PostgreSQL row locks): no other process counts them meanwhile.
     db.session.execute(update(Participant).where(Participant.id.in_(people)).values(id=Participant.id))
-    polls = {poll.id: poll for poll in db.session.scalars(
-        select(Poll).where(Poll.id.in_({p.item["poll_id"] for p in batch})).execution_options(populate_existing=True))}
-    sent: dict[tuple, list[str]] = {}
-    for poll_id, round_, pid, key in db.session.execute(
-            select(TextAnswer.poll_id, TextAnswer.round, TextAnswer.participant_id, TextAnswer.key)
-            .where(TextAnswer.poll_id.in_(list(polls)), TextAnswer.participant_id.in_(people),
-                   TextAnswer.status != AnswerStatus.rejected)):
-        sent.setdefault((poll_id, round_, pid), []).append(key)
+    poll_ids = {p.item["poll_id"] for p in batch if is_key(p.item["poll_id"])}
+    polls = {poll.id: (poll, rule) for poll, rule in db.session.execute(
+        select(Poll, Workshop.require_ticket).join(Workshop, Workshop.id == Poll.workshop_id)
+        .where(Poll.id.in_(poll_ids)).execution_options(populate_existing=True))} if poll_ids else {}
+    persons = {row.id: row for row in db.session.connection().execute(  # Core rows: no ORM work per phone
+        select(Participant.id, Participant.workshop_id, Participant.stance, Registration.checked_in_at)
+        .outerjoin(Registration, Registration.id == Participant.registration_id).where(Participant.id.in_(people)))}
+    sent = _sent(list(polls), people)
     accepted, now = [], utcnow()
     for pending in batch:
-        poll, row = polls[pending.item["poll_id"]], pending.item
+        row = pending.item
+        poll, rule = polls.get(row["poll_id"], (None, False)) if is_key(row["poll_id"]) else (None, False)
+        person = persons.get(row["participant_id"])
         try:
-            _admit(poll, sent.setdefault((poll.id, poll.round, row["participant_id"]), []), row, now)
+            _admit(poll, rule, person, sent, row, now)
         except LiveError as exc:
             pending.refuse(str(exc))
             continue
-        accepted.append((pending, {**row, "round": poll.round, "created_at": now}))
-    if accepted:
-        rows = [row for _, row in accepted]
-        ids = db.session.execute(insert(TextAnswer).returning(TextAnswer.id, sort_by_parameter_order=True), rows).scalars().all()
-        db.session.commit()
-        for (pending, row), answer_id in zip(accepted, ids, strict=True):
-            pending.accept({"id": answer_id, "poll_id": row["poll_id"], "round": row["round"], "text": row["text"],
-                            "status": row["status"]})
-        for poll_id in {row["poll_id"] for _, row in accepted}:
-            pulse.mark("tally", poll_id)
-    else:
+        accepted.append((pending, {**row, "stance": person.stance, "round": poll.round, "created_at": now}))
+    _insert(accepted)
+
+
+def _sent(poll_ids: list, people: set) -> dict[tuple, list[str]]:
+    # Each phone's earlier answers in each poll's runs: (poll, round, participant) -> keys.
+    sent: dict[tuple, list[str]] = {}
+    for poll_id, round_, pid, key in db.session.execute(
+            select(TextAnswer.poll_id, TextAnswer.round, TextAnswer.participant_id, TextAnswer.key)
+            .where(TextAnswer.poll_id.in_(poll_ids), TextAnswer.participant_id.in_(people),
+                   TextAnswer.status != AnswerStatus.rejected)):
+        sent.setdefault((poll_id, round_, pid), []).append(key)
+    return sent
+
+
+def _insert(accepted: list) -> None:
+    if not accepted:
         db.session.rollback()
+        return
+    rows = [row for _, row in accepted]
+    ids = db.session.execute(insert(TextAnswer).returning(TextAnswer.id, sort_by_parameter_order=True), rows).scalars().all()
+    db.session.commit()
+    for (pending, row), answer_id in zip(accepted, ids, strict=True):
+        pending.accept({"id": answer_id, "poll_id": row["poll_id"], "round": row["round"], "text": row["text"],
+                        "status": row["status"]})
+    for poll_id in {row["poll_id"] for _, row in accepted}:
+        pulse.mark("tally", poll_id)
 
 
-def _admit(poll: Poll, mine: list[str], row: dict, now) -> None:
-    """The checks only the writing transaction can make: the poll still open, the phone's own earlier answers."""
+def _admit(poll: Poll | None, rule: bool, person, sent: dict, row: dict, now) -> None:
+    """The round's checks: the poll exists, is open and takes text; the voting pass; limits per answer and person."""
+    if poll is None or person is None or poll.workshop_id != person.workshop_id or poll.kind != PollKind.text:
+        raise LiveError("That open-text poll does not exist.")
     if poll.time_is_up(now) or poll.ended_by_countdown:
         raise LiveError(TIME_UP)
     if poll.state != PollState.open:
         raise LiveError("Answers are closed for this poll.")
+    if rule and person.checked_in_at is None:
+        raise LiveError(PASS_NEEDED)  # the rule of Participant.may_take_part, on the round's plain rows
+    rules, mine = poll.text_rules, sent.setdefault((poll.id, poll.round, person.id), [])
+    if len(row["text"]) > rules["max_length"]:
+        raise LiveError(f"Keep it to {rules['max_length']} characters (yours has {len(row['text'])}).")
     if row["key"] in mine:
         raise LiveError(f"You already sent “{row['text']}”.")
-    rules = poll.text_rules
     if len(mine) >= rules["per_person"]:
         many = "one answer" if rules["per_person"] == 1 else f"{rules['per_person']} answers"
         raise LiveError(f"This poll takes {many} per person: remove one to send another.")
