@@ -192,6 +192,11 @@
 
   function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
 
+  function counted(poll) {  // an open-text poll counts the people who answered, the others votes
+    var n = poll ? poll.total || 0 : 0;
+    return poll && poll.kind === "text" ? plural(n, "person", "people") + " answered" : plural(n, "vote", "votes");
+  }
+
   function renderNow() {
     var now = current();
     var open = openPoll();
@@ -203,7 +208,7 @@
         (now.state !== "open" && now.timer_seconds ? " · " + now.timer_seconds + " s countdown when opened" : "")
       : "No polls yet: add them in the planner.";
     $("now-prompt").textContent = now ? now.prompt : "";
-    $("now-votes").textContent = plural(now ? now.total || 0 : 0, "vote", "votes");
+    $("now-votes").textContent = counted(now);
     $("room-count").textContent = room === null ? plural(joined, "phone", "phones") + " joined"
       : plural(room, "phone", "phones") + " in the room";
 
@@ -306,7 +311,7 @@
       head.appendChild(el("strong", { className: "poll-prompt", text: poll.prompt }));
       var item = el("li", { className: "card poll-" + poll.state + (poll === now ? " is-now" : ""),
         id: "poll-card-" + poll.id, "data-poll-id": String(poll.id) },
-        head, el("p", { className: "count", text: plural(poll.total || 0, "vote", "votes") }), pollButtons(poll), results);
+        head, el("p", { className: "count", text: counted(poll) }), pollButtons(poll), results);
       if (poll === now) item.setAttribute("aria-current", "true");
       if (poll.state !== "draft" && poll.results) showResults(results, poll, poll === now);
       list.appendChild(item);

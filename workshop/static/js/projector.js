@@ -74,9 +74,11 @@
     $("poll-status").textContent = text;
   }
 
+  function tally(n) { return n === 1 ? "1 person" : n + " people"; }  // open text counts people, not votes
+
   function renderAlive() {
     var total = current ? current.total || 0 : 0;
-    $("count").textContent = current ? Live.plural(total, "vote") : "";
+    $("count").textContent = !current ? "" : current.kind === "text" ? tally(total) + " answered" : Live.plural(total, "vote");
     $("alive-room").textContent = phones ? "from " + Live.plural(phones, "phone") + " in the room" : "Scan the code to vote";
     $("alive-fill").style.width = phones ? Math.min(100, Math.round((100 * total) / phones)) + "%" : "0";
     $("alive").hidden = !current || mode() === "results";
