@@ -13,7 +13,7 @@ from ..planner.models import Workshop
 from ..ratelimit import limit
 from ..realtime import rooms
 from ..realtime.namespace import Client, WorkshopNamespace, error
-from . import ballots, joining, payloads, presence, service, texts
+from . import ballots, joining, payloads, predictions, presence, service, texts
 from . import state as live_state
 from .models import Participant
 from .service import LiveError
@@ -111,6 +111,23 @@ class LiveNamespace(WorkshopNamespace):
         except LiveError as exc:
             return error(str(exc))
         return {"ok": True, "vote": vote}
+
+    def on_predict(self, data=None):
+        """A phone's prediction of the other side: {poll_id, pick} or {poll_id, shares}, optional target;
+        acknowledged after the commit (group commit, see predictions.submit_prediction)."""
+        client = self.clients.get(request.sid)
+        if client is None or client.role != "phone":
+            return error("only phones can predict")
+        if not isinstance(data, dict):
+            return error("send {poll_id, pick} or {poll_id, shares}")
+        if not limit("predict", str(client.participant_id), 20, 10, shared=False):  # this socket's flood guard
+            return error("Too many predictions: wait a few seconds.")
+        try:
+            guess = predictions.submit_prediction(client.participant_id, data.get("poll_id"), data.get("target"),
+                                                  data.get("pick"), data.get("shares"))
+        except LiveError as exc:
+            return error(str(exc))
+        return {"ok": True, "prediction": guess}
 
     def _poll_action(self, data, action, *args, invalid: str | None = None):
         workshop, data, refused = self.control(data)

@@ -54,6 +54,7 @@ class PollForm(FlaskForm):
     prompt = TextAreaField("Prompt", validators=[DataRequired(), Length(max=500)])
     options = TextAreaField("Items or options (one per line)", validators=[Length(max=2000)])
     show_live = BooleanField("Show results live while voting (otherwise reveal when ready)")
+    predict = BooleanField("Ask phones to predict the other side (verdict polls)")
     timer_seconds = IntegerField(
         "Countdown in seconds (optional)",
         validators=[Optional(), NumberRange(5, 3600, "A countdown is between 5 and 3600 seconds.")],

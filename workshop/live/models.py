@@ -4,7 +4,7 @@ import enum
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -87,6 +87,8 @@ class Poll(db.Model):
     timer_seconds: Mapped[int | None]  # the planner's default countdown when opened (None: no timer)
     closes_at: Mapped[datetime | None]  # set while open with a countdown: the server closes it then
     settings: Mapped[dict | None] = mapped_column(JSON)  # per kind: a scale's range and labels (SCALE_DEFAULTS)
+    # Verdict polls: after voting, phones are asked to predict how the other side voted (live/perception.py).
+    predict: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     workshop = relationship("Workshop")
 
@@ -227,3 +229,27 @@ class HiddenWord(db.Model):
     key: Mapped[str] = mapped_column(String(40))
     facilitator_id: Mapped[int | None] = mapped_column(ForeignKey("facilitator.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Prediction(db.Model):
+    """A phone's guess at how another stance (``target``) voted in one run of a verdict poll (changeable while
+    open): ``pick``, the answer it expects that side's majority to give (its shares then 100/0/0), or a split
+    (``pick`` None) of three shares summing to 100; ``stance`` is the phone's own, as with votes."""
+
+    __table_args__ = (
+        UniqueConstraint("poll_id", "round", "participant_id", name="uq_prediction_once"),
+        Index("ix_prediction_poll_round", "poll_id", "round"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("poll.id", ondelete="CASCADE"))
+    round: Mapped[int] = mapped_column(default=1)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
+    target: Mapped[str] = mapped_column(String(80))
+    pick: Mapped[str | None] = mapped_column(String(8))
+    snog: Mapped[int] = mapped_column(default=0)
+    marry: Mapped[int] = mapped_column(default=0)
+    avoid: Mapped[int] = mapped_column(default=0)
+    stance: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -12,6 +12,7 @@ from ..planner.service import current_segment, host_ids
 from ..realtime import pulse, rooms
 from .addresses import join_url
 from .models import AnswerStatus, Participant, Poll, PollKind, PollState, TextAnswer, Vote
+from .perception import perception, predicts
 from .tally import answer_count, tally, vote_count
 
 NS = "/live"
@@ -58,9 +59,12 @@ def poll_payload(poll: Poll, full: bool = False) -> dict:
         "scale": poll.scale if poll.kind == PollKind.scale else None,
         "text": poll.text_rules if poll.kind == PollKind.text else None,
         "closes_at": _epoch(poll.closes_at) if poll.state == PollState.open else None,
+        "predict": predicts(poll),
     }
     if full or poll.results_visible:
         payload["results"] = tally(poll, min_group=current_app.config["STANCE_MIN_GROUP"], full=full)
+        if predicts(poll) and (full or poll.revealed):  # the perception gap: on reveal (control: always)
+            payload["results"]["perception"] = perception(poll, min_group=current_app.config["STANCE_MIN_GROUP"])
         payload["total"] = payload["results"]["total"]
     elif poll.kind == PollKind.text:
         payload["total"] = answer_count(poll.id, poll.round)
@@ -112,7 +116,8 @@ def _flush_tallies(poll_ids: set) -> None:
         full = _tally_message(poll, full=True)
         public = {k: v for k, v in full.items() if k != "results"}
         if poll.results_visible:  # an open-text cloud's hidden words and held answers are for control only
-            public["results"] = {k: v for k, v in full["results"].items() if k not in CONTROL_ONLY}
+            public["results"] = {k: v for k, v in full["results"].items()
+                                 if k not in CONTROL_ONLY and (k != "perception" or poll.revealed)}
         socketio.emit("poll_tally", public, to=rooms.screens(poll.workshop_id), namespace=NS)
         rooms.to_control("poll_tally", full, poll.workshop_id, NS, host_ids(poll.workshop_id))
         pulse.spread(("tally", poll.id), rooms.to_phone_slice("poll_tally", _for_phones(poll, public),

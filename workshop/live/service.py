@@ -26,6 +26,7 @@ from .models import (
     Poll,
     PollKind,
     PollState,
+    Prediction,
     TextAnswer,
     Vote,
 )
@@ -55,11 +56,12 @@ def get_poll(workshop: Workshop, poll_id: int) -> Poll:
 
 
 def create_poll(workshop: Workshop, kind: str, prompt: str, options: list[str], show_live: bool = False,
-                timer_seconds: int | None = None, settings: dict | None = None) -> Poll:
-    """Prepare a poll at the end of the list (``settings``: a scale's range and labels)."""
+                timer_seconds: int | None = None, settings: dict | None = None, predict: bool = False) -> Poll:
+    """Prepare a poll at the end of the list (``settings``: a scale's range and labels; ``predict``: a verdict
+    poll asks phones to predict the other side)."""
     poll = Poll(workshop_id=workshop.id, kind=PollKind(kind), prompt=prompt, options=options,
                 show_live=show_live, timer_seconds=timer_seconds or None, position=len(list_polls(workshop)),
-                settings=poll_settings(kind, settings))
+                settings=poll_settings(kind, settings), predict=bool(predict) and kind == PollKind.verdict.value)
     db.session.add(poll)
     db.session.commit()
     return poll
@@ -96,7 +98,7 @@ def _fixed(poll: Poll) -> tuple:
 
 
 def update_poll(poll: Poll, kind: str, prompt: str, options: list[str], show_live: bool,
-                timer_seconds: int | None = None, settings: dict | None = None) -> Poll:
+                timer_seconds: int | None = None, settings: dict | None = None, predict: bool = False) -> Poll:
     """Edit a poll; its kind, items and a scale's range are fixed once it has votes."""
     settings = poll_settings(kind, settings)
     scale_range = (settings["min"], settings["max"]) if settings else None
@@ -104,6 +106,7 @@ def update_poll(poll: Poll, kind: str, prompt: str, options: list[str], show_liv
         raise LiveError("This poll has run: only the wording, labels, live-results and timer settings can change.")
     poll.kind, poll.prompt, poll.options, poll.show_live = PollKind(kind), prompt, options, show_live
     poll.timer_seconds, poll.settings = timer_seconds or None, settings
+    poll.predict = bool(predict) and kind == PollKind.verdict.value
     db.session.commit()
     broadcast_poll(poll)
     return poll
@@ -132,7 +135,8 @@ def copy_polls(source: Workshop, target: Workshop) -> None:
     for poll in list_polls(source):
         db.session.add(Poll(workshop_id=target.id, kind=poll.kind, prompt=poll.prompt,
                             options=list(poll.options), show_live=poll.show_live, position=poll.position,
-                            timer_seconds=poll.timer_seconds, settings=poll.settings and dict(poll.settings)))
+                            timer_seconds=poll.timer_seconds, settings=poll.settings and dict(poll.settings),
+                            predict=poll.predict))
 
 
 def _copy_polls_of_clone(source: Workshop, copy: Workshop, **_extra) -> None:
@@ -255,6 +259,7 @@ def reset_poll(poll: Poll) -> Poll:
     """Discard the current run's votes and return the poll to draft."""
     db.session.execute(delete(Vote).where(Vote.poll_id == poll.id, Vote.round == poll.round))
     db.session.execute(delete(TextAnswer).where(TextAnswer.poll_id == poll.id, TextAnswer.round == poll.round))
+    db.session.execute(delete(Prediction).where(Prediction.poll_id == poll.id, Prediction.round == poll.round))
     return _transition(poll, "reset")
 
 

@@ -7,6 +7,7 @@ from . import presence
 from .joining import joining_state
 from .models import Participant
 from .payloads import my_vote, poll_payload, segment_payload, workshop_payload
+from .perception import my_prediction
 from .service import close_quietly, current_poll, list_polls
 
 
@@ -24,6 +25,7 @@ def session_state(workshop: Workshop, role: str, participant: Participant | None
         state["me"] = {"participant_id": participant.id, "stance": participant.stance,
                        "has_ticket": participant.has_ticket}
         state["my_vote"] = my_vote(poll, participant)
+        state["my_prediction"] = my_prediction(poll, participant)
     if role != "phone":  # joining defences: full status for control, the public part for projectors
         state["joining"] = joining_state(workshop, role)
     if full:

@@ -294,6 +294,7 @@ def _poll_data(form: PollForm) -> dict:
     options = stance_list(form.options.data) if form.kind.data in ("classic", "choice") else []
     return {"kind": form.kind.data, "prompt": form.prompt.data.strip(), "options": options,
             "show_live": form.show_live.data, "timer_seconds": form.timer_seconds.data,
-            "settings": form.scale_settings() or form.text_settings()}
+            "settings": form.scale_settings() or form.text_settings(),
+            "predict": form.predict.data and form.kind.data == "verdict"}
 
 

@@ -9,6 +9,7 @@
     scale: document.querySelector(".scale-fields"),
     text: document.querySelector(".text-fields"),
     items: options && options.closest(".field"),
+    predict: document.getElementById("predict") && document.getElementById("predict").closest(".field"),
   };
 
   function show() {
@@ -16,6 +17,7 @@
     if (parts.scale) parts.scale.hidden = k !== "scale";
     if (parts.text) parts.text.hidden = k !== "text";
     if (parts.items) parts.items.hidden = k !== "classic" && k !== "choice";
+    if (parts.predict) parts.predict.hidden = k !== "verdict";
   }
 
   kind.addEventListener("change", show);
