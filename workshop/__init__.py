@@ -109,12 +109,13 @@ def register_socket_namespaces() -> None:
 
 def register_signals() -> None:
     """Connect the areas to the planner's signals (clone, settings saved) and to sign-out; connecting again is a no-op."""
-    from .live import events, joining
+    from .live import events, joining, reactions
     from .live import service as live
     from .questions import service as questions
 
     live.subscribe()
     joining.subscribe()
+    reactions.subscribe()  # reaction set or switch saved in the planner: the room hears it
     questions.subscribe()
     events.subscribe()  # sign-out closes the facilitator's control screens
 

@@ -89,4 +89,8 @@ DEFAULTS = {
     "JOIN_RATE": (2000, 60),
     "UPVOTE_RATE": (30, 60),
     "STANCE_MIN_GROUP": 5,
+    # Reactions (live/reactions.py): a phone reacts at most once per REACTION_GAP seconds; taps wait up to
+    # REACTION_GROUP_WAIT for one counted write (a round a tick) and are acknowledged after its commit.
+    "REACTION_GAP": 1.0,
+    "REACTION_GROUP_WAIT": 0.1,
 }

@@ -13,7 +13,7 @@ from ..planner.models import Workshop
 from ..ratelimit import limit
 from ..realtime import rooms
 from ..realtime.namespace import Client, WorkshopNamespace, error
-from . import ballots, joining, payloads, predictions, presence, service, texts
+from . import ballots, joining, payloads, predictions, presence, reactions, service, texts
 from . import state as live_state
 from .models import Participant
 from .service import LiveError
@@ -206,6 +206,30 @@ class LiveNamespace(WorkshopNamespace):
         if not isinstance(paused, bool):
             return error("paused must be true or false")
         return {"ok": True, "joining": joining.pause_joining(workshop, paused)}
+
+    # --- reactions (live/reactions.py) -------------------------------------------------------
+
+    def on_react(self, data=None):
+        """A phone's reaction: {reaction: "clap"}; at most one a second, acknowledged after the counted commit."""
+        client = self.clients.get(request.sid)
+        if client is None or client.role != "phone":
+            return error("only phones can react")
+        if not isinstance(data, dict):
+            return error("send {reaction}")
+        try:
+            return {"ok": True, "reaction": reactions.react(client.participant_id, data.get("reaction"))}
+        except LiveError as exc:
+            return error(str(exc))
+
+    def on_reactions_switch(self, data=None):
+        """Switch the room's reactions on or off now: {on: bool}."""
+        workshop, data, refused = self.control(data)
+        if refused:
+            return refused
+        on = data.get("on")
+        if not isinstance(on, bool):
+            return error("on must be true or false")
+        return {"ok": True, "reactions": reactions.switch_reactions(workshop, on)}
 
     # --- open-text polls (live/texts.py) ----------------------------------------------------
 

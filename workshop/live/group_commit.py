@@ -2,8 +2,9 @@
 
 The first caller to find no writer busy writes one round (everything queued), then hands the writer's role
 to the oldest caller still waiting, so no handler is held hostage writing other people's rows for long.
-Each caller returns only after the commit that wrote (or refused) its item. Votes (ballots.py) and
-open-text answers (texts.py) each have one queue.
+Each caller returns only after the commit that wrote (or refused) its item. Votes (ballots.py),
+open-text answers (texts.py) and reactions (reactions.py: a round a tick, counted, not one row per tap) each
+have one queue.
 """
 
 import logging
@@ -42,8 +43,8 @@ class Waiting:
 class GroupCommit:
     """One queue whose rounds ``write(batch)`` writes, accepting or refusing each Waiting item of the batch."""
 
-    def __init__(self, write: Callable[[list[Waiting]], None], failed: str):
-        self.write, self.failed = write, failed
+    def __init__(self, write: Callable[[list[Waiting]], None], failed: str, linger: str = "VOTE_GROUP_WAIT"):
+        self.write, self.failed, self.linger = write, failed, linger  # linger: the config key of the round's wait
         self._lock = threading.Lock()
         self._queue: list[Waiting] = []
         self._busy = False
@@ -64,7 +65,7 @@ class GroupCommit:
     def _write_round(self) -> None:
         # Linger a few ms (cooperative under gevent) so what arrives meanwhile joins this round: while a round
         # writes, SQLite blocks the whole process, so without it rounds stay tiny and each pays a full commit.
-        time.sleep(current_app.config.get("VOTE_GROUP_WAIT", 0.005))
+        time.sleep(current_app.config.get(self.linger, 0.005))
         with self._lock:
             batch, self._queue = self._queue, []
         try:

@@ -253,3 +253,33 @@ class Prediction(db.Model):
     stance: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReactionCount(db.Model):
+    """How often a reaction was sent in one segment by one stance: counted in memory, added here once a tick.
+
+    ``segment_id`` is the agenda item running when the reactions came (0: none was); ``stance`` is "" for
+    phones that preferred not to say. Never one row per tap (live/reactions.py).
+    """
+
+    __table_args__ = (UniqueConstraint("workshop_id", "segment_id", "stance", "reaction", name="uq_reaction_count"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"))
+    segment_id: Mapped[int] = mapped_column(default=0)
+    stance: Mapped[str] = mapped_column(String(80), default="")
+    reaction: Mapped[str] = mapped_column(String(16))
+    count: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Reactor(db.Model):
+    """A phone that reacted at least once in a segment: the people behind a stance's reactions (hidden groups)."""
+
+    __table_args__ = (UniqueConstraint("workshop_id", "segment_id", "participant_id", name="uq_reactor_once"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"))
+    segment_id: Mapped[int] = mapped_column(default=0)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
+    stance: Mapped[str] = mapped_column(String(80), default="")

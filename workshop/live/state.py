@@ -8,6 +8,7 @@ from .joining import joining_state
 from .models import Participant
 from .payloads import my_vote, poll_payload, segment_payload, workshop_payload
 from .perception import my_prediction
+from .reactions import reactions_payload
 from .service import close_quietly, current_poll, list_polls
 
 
@@ -20,6 +21,7 @@ def session_state(workshop: Workshop, role: str, participant: Participant | None
     state = {
         "role": role, "workshop": workshop_payload(workshop), "segment": segment_payload(workshop),
         "poll": poll_payload(poll, full=full) if poll else None,
+        "reactions": reactions_payload(workshop, totals=role != "phone"),  # phones: on/off and the set
     }
     if participant is not None:
         state["me"] = {"participant_id": participant.id, "stance": participant.stance,

@@ -10,14 +10,16 @@ from wtforms import (
     EmailField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accounts.passwords import StrongPassword
-from .models import DEFAULT_MEANINGS, Moderation, SegmentKind
+from .models import DEFAULT_MEANINGS, DEFAULT_REACTIONS, MAX_REACTIONS, REACTION_PALETTE, Moderation, SegmentKind
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
@@ -55,7 +57,18 @@ class WorkshopForm(FlaskForm):
     meaning_snog = StringField("Snog means", default=DEFAULT_MEANINGS["snog"], validators=[Optional(), Length(max=120)])
     meaning_marry = StringField("Marry means", default=DEFAULT_MEANINGS["marry"], validators=[Optional(), Length(max=120)])
     meaning_avoid = StringField("Avoid means", default=DEFAULT_MEANINGS["avoid"], validators=[Optional(), Length(max=120)])
+    reactions_on = BooleanField("Reactions: phones get a small emoji bar and the projector shows the room's reactions")
+    reaction_set = SelectMultipleField(
+        "Reactions offered", default=list(DEFAULT_REACTIONS),
+        choices=[(key, f"{emoji} {name}") for key, (emoji, name) in REACTION_PALETTE.items()],
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+    )
     submit = SubmitField("Save workshop")
+
+    def validate_reaction_set(self, field):
+        """At most MAX_REACTIONS reactions from the palette (the phone's bar is one row); none keeps the set as it was."""
+        if len(field.data or []) > MAX_REACTIONS:
+            raise ValidationError(f"Pick at most {MAX_REACTIONS} reactions: the phone's bar is one row.")
 
     def validate_timezone(self, field):
         """Must be an IANA zone name."""

@@ -24,6 +24,23 @@ DEFAULT_STANCES = [
     "Neither",
 ]
 
+# Reactions a facilitator may offer (docs/realtime.md, "Reactions"): key -> (emoji, the name screen readers and
+# the report use). Stored and sent by key; phones and the projector show the emoji with its name.
+REACTION_PALETTE = {
+    "clap": ("👏", "Applause"),
+    "heart": ("❤️", "Love it"),
+    "laugh": ("😂", "Funny"),
+    "think": ("🤔", "Hmm, thinking"),
+    "wow": ("😮", "Surprised"),
+    "agree": ("👍", "Agree"),
+    "disagree": ("👎", "Disagree"),
+    "fire": ("🔥", "Fire"),
+    "idea": ("💡", "Good idea"),
+    "question": ("❓", "Question"),
+}
+DEFAULT_REACTIONS = ["clap", "heart", "laugh", "think", "wow"]
+MAX_REACTIONS = 6  # buttons in the phone's bar: one thumb-wide row
+
 workshop_facilitators = Table(
     "workshop_facilitators",
     db.metadata,
@@ -69,6 +86,9 @@ class Workshop(db.Model):
     participant_cap: Mapped[int | None]
     join_code_rotates: Mapped[bool] = mapped_column(default=False)
     report_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Reactions: off for new workshops (formal settings); the set is REACTION_PALETTE keys in the bar's order.
+    reactions_on: Mapped[bool] = mapped_column(default=False)
+    reaction_set: Mapped[list | None] = mapped_column(JSON, default=lambda: list(DEFAULT_REACTIONS))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     # Loaded when asked for (planner pages, control sockets), not with every phone's workshop lookup.
@@ -95,6 +115,12 @@ class Workshop(db.Model):
     def meanings(self) -> dict:
         """What Snog, Marry and Avoid mean here (workshops from before the setting get the defaults)."""
         return {**DEFAULT_MEANINGS, **(self.verdict_meanings or {})}
+
+    @property
+    def reactions(self) -> list[dict]:
+        """The reaction set in the bar's order: [{"key", "emoji", "name"}] (unknown keys dropped)."""
+        keys = [k for k in (self.reaction_set or DEFAULT_REACTIONS) if k in REACTION_PALETTE]
+        return [{"key": k, "emoji": REACTION_PALETTE[k][0], "name": REACTION_PALETTE[k][1]} for k in keys]
 
     def is_facilitator(self, user) -> bool:
         """True when ``user`` is one of this workshop's facilitators."""

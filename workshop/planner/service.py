@@ -14,6 +14,7 @@ from ..models import utcnow
 from .models import (
     DEFAULT_MEANINGS,
     DEFAULT_STANCES,
+    REACTION_PALETTE,
     AgendaItem,
     Moderation,
     SegmentKind,
@@ -28,7 +29,7 @@ __all__ = ["DEFAULT_STANCES", "new_join_code"]
 log = logging.getLogger("workshop.planner")
 
 DETAIL_FIELDS = ("title", "slug", "description", "venue", "timezone", "capacity", "stances",
-                 "allow_names", "require_ticket", "join_code_rotates", "participant_cap")
+                 "allow_names", "require_ticket", "join_code_rotates", "participant_cap", "reactions_on")
 LOCAL_TIMES = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
 
 
@@ -94,6 +95,8 @@ def apply_details(workshop: Workshop, data: dict) -> None:
         workshop.join_code = data["join_code"].upper()
     if "moderation" in data:
         workshop.moderation = Moderation(data["moderation"])
+    if data.get("reaction_set"):  # none ticked (or a form without the field): the set stays as it was
+        workshop.reaction_set = [key for key in REACTION_PALETTE if key in data["reaction_set"]]
     if any(f"meaning_{verdict}" in data for verdict in DEFAULT_MEANINGS):
         workshop.verdict_meanings = meanings_from(data)
 
@@ -130,6 +133,12 @@ def set_join_paused(workshop: Workshop, paused: bool) -> None:
     db.session.commit()
 
 
+def set_reactions_on(workshop: Workshop, on: bool) -> None:
+    """Switch the workshop's reactions on or off (the live area tells the room)."""
+    workshop.reactions_on = bool(on)
+    db.session.commit()
+
+
 def set_report_token(workshop: Workshop, token: str | None) -> None:
     """Publish the report at this secret link, or withdraw it (None)."""
     workshop.report_token = token
@@ -141,7 +150,8 @@ def clone_workshop(workshop: Workshop, facilitator) -> Workshop:
     copy = Workshop(timezone=workshop.timezone, join_code=_free_code(), slug=_free_slug(workshop.slug))
     for name in ("title", "description", "venue", "starts_at", "ends_at", "capacity", "stances",
                  "allow_names", "moderation", "require_ticket", "registration_opens_at",
-                 "registration_closes_at", "verdict_meanings", "participant_cap", "join_code_rotates"):
+                 "registration_closes_at", "verdict_meanings", "participant_cap", "join_code_rotates",
+                 "reactions_on", "reaction_set"):
         setattr(copy, name, getattr(workshop, name))
     copy.title = f"{workshop.title} (copy)"
     copy.facilitators = list({f.id: f for f in [*workshop.facilitators, facilitator]}.values())

@@ -1,0 +1,218 @@
+"""Reactions: phones tap an emoji, the projector shows the room's mood; never a row or a broadcast per tap.
+
+A tap is refused at once when it is not a known reaction or comes less than REACTION_GAP seconds after the
+phone's last one (this process: a phone's socket lives on one). The rest is checked once per round inside the
+writing transaction, like votes: the workshop's switch and set, the voting pass. A round (group_commit.py,
+lingering REACTION_GROUP_WAIT, a tick) adds what it accepted to one counter row per (workshop, segment,
+stance, reaction) and records who reacted per segment (the hidden-group rule needs people, not taps), in one
+COMMIT; each tap is acknowledged after it. The round marks the workshop on the pulse; the process that
+flushes reads the segment's totals from the database (every process's taps) and sends projectors and control
+screens one ``reaction_tally`` per tick: the totals and what they grew by since the last one.
+"""
+
+import logging
+import threading
+import time
+from collections import Counter
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from ..extensions import db, socketio
+from ..models import utcnow
+from ..planner.models import REACTION_PALETTE, Workshop
+from ..planner.service import current_segment, host_ids, set_reactions_on
+from ..planner.signals import workshop_settings_changed
+from ..realtime import pulse, rooms
+from ..registration.models import Registration
+from .group_commit import GroupCommit, Waiting
+from .models import PASS_NEEDED, Participant, ReactionCount, Reactor
+from .service import LiveError
+
+log = logging.getLogger("workshop.live.reactions")
+NS = "/live"
+TOO_FAST = "One reaction a second: wait a moment."
+OFF = "Reactions are switched off."
+UNKNOWN = "That reaction is not on offer here."
+
+_lock = threading.Lock()
+
+
+def _memory(name: str) -> dict:
+    """This app's (this process's) state: "last": participant -> when its last tap was let through (monotonic);
+    "shown": workshop -> (segment, totals) last broadcast."""
+    return current_app.extensions.setdefault("reactions", {"last": {}, "shown": {}})[name]
+
+
+def reactions_payload(workshop: Workshop, totals: bool = False) -> dict:
+    """Whether reactions are on and the set ({"on", "set": [{"key", "emoji", "name"}]}), with the totals."""
+    payload = {"on": workshop.reactions_on, "set": workshop.reactions}
+    if totals:
+        segment = current_segment(workshop)
+        payload["segment_id"] = segment.id if segment else 0
+        payload["totals"] = segment_totals(workshop.id, payload["segment_id"])
+    return payload
+
+
+def segment_totals(workshop_id: int, segment_id: int) -> dict[str, int]:
+    """Reactions so far in one segment: {reaction: count} (one aggregate query)."""
+    rows = db.session.execute(
+        select(ReactionCount.reaction, func.sum(ReactionCount.count))
+        .where(ReactionCount.workshop_id == workshop_id, ReactionCount.segment_id == segment_id)
+        .group_by(ReactionCount.reaction)
+    )
+    return {reaction: int(n) for reaction, n in rows}
+
+
+def react(participant_id: int, reaction) -> dict:
+    """Count one tap of a phone; returns {"reaction", "segment_id"} after the commit that counted it."""
+    if not isinstance(reaction, str) or reaction not in REACTION_PALETTE:
+        raise LiveError(UNKNOWN)
+    _take_turn(participant_id)
+    db.session.rollback()  # end this handler's read transaction: the writer's is the one that counts
+    waiting = _taps.submit((participant_id, reaction))
+    if waiting.error:
+        raise LiveError(waiting.error)
+    return waiting.result
+
+
+def _take_turn(participant_id: int) -> None:
+    """At most one tap per REACTION_GAP seconds per phone (refused taps do not move the clock)."""
+    now, gap, last = time.monotonic(), current_app.config.get("REACTION_GAP", 1.0), _memory("last")
+    with _lock:
+        if now - last.get(participant_id, -gap) < gap:
+            raise LiveError(TOO_FAST)
+        last[participant_id] = now
+        if len(last) > 20_000:  # phones that stopped tapping
+            for pid in [p for p, at in last.items() if now - at > gap]:
+                del last[pid]
+
+
+def switch_reactions(workshop: Workshop, on: bool) -> dict:
+    """Switch reactions on or off for the room now; returns what every screen is told."""
+    set_reactions_on(workshop, on)
+    log.info("reactions %s workshop=%s", "on" if on else "off", workshop.id)
+    broadcast_reactions(workshop)
+    return reactions_payload(workshop)
+
+
+def broadcast_reactions(workshop: Workshop, **_extra) -> None:
+    """Tell phones, projectors and control screens whether reactions are on and which (``reactions``)."""
+    socketio.emit("reactions", reactions_payload(workshop), to=rooms.everyone(workshop.id), namespace=NS)
+
+
+def subscribe() -> None:
+    """Connect to the planner's saved settings (create_app calls it: explicit, never an import's side effect)."""
+    workshop_settings_changed.connect(broadcast_reactions)
+
+
+# --- the group commit: one counted write per round ----------------------------------------------------
+
+
+def _write_batch(batch: list[Waiting]) -> None:
+    people = {w.item[0] for w in batch}
+    persons = {
+        row.id: row
+        for row in db.session.connection().execute(  # Core rows: no ORM work per phone
+            select(Participant.id, Participant.workshop_id, Participant.stance, Registration.checked_in_at)
+            .outerjoin(Registration, Registration.id == Participant.registration_id)
+            .where(Participant.id.in_(people))
+        )
+    }
+    workshops = {
+        w.id: w
+        for w in db.session.scalars(
+            select(Workshop)
+            .where(Workshop.id.in_({p.workshop_id for p in persons.values()}))
+            .execution_options(populate_existing=True)
+        )
+    }
+    segments = {wid: getattr(current_segment(w), "id", 0) for wid, w in workshops.items()}
+    counts, reactors, accepted = Counter(), {}, []
+    for waiting in batch:
+        participant_id, reaction = waiting.item
+        person = persons.get(participant_id)
+        workshop = workshops.get(person.workshop_id) if person else None
+        try:
+            _admit(workshop, person, reaction)
+        except LiveError as exc:
+            waiting.refuse(str(exc))
+            continue
+        segment, stance = segments[workshop.id], person.stance or ""
+        counts[(workshop.id, segment, stance, reaction)] += 1
+        reactors[(workshop.id, segment, participant_id)] = stance
+        accepted.append((waiting, workshop.id, segment))
+    _store(counts, reactors)
+    for waiting, _, segment in accepted:
+        waiting.accept({"reaction": waiting.item[1], "segment_id": segment})
+    for workshop_id in {workshop_id for _, workshop_id, _ in accepted}:
+        pulse.mark("reactions", workshop_id)
+
+
+def _admit(workshop: Workshop | None, person, reaction: str) -> None:
+    """The round's checks: the phone is in the workshop, reactions are on and offer this one, the voting pass."""
+    if workshop is None:
+        raise LiveError("Join the workshop first.")
+    if not workshop.reactions_on:
+        raise LiveError(OFF)
+    if reaction not in {offered["key"] for offered in workshop.reactions}:
+        raise LiveError(UNKNOWN)
+    if workshop.require_ticket and person.checked_in_at is None:
+        raise LiveError(PASS_NEEDED)  # the rule of Participant.may_take_part, on the round's plain rows
+
+
+def _store(counts: Counter, reactors: dict) -> None:
+    """Add the round's counts and new reactors (race-free upserts), then one COMMIT."""
+    if not counts:
+        db.session.rollback()
+        return
+    connection, now = db.session.connection(), utcnow()
+    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(ReactionCount.__table__)
+    connection.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["workshop_id", "segment_id", "stance", "reaction"],
+            set_={
+                "count": ReactionCount.__table__.c.count + stmt.excluded["count"],
+                "updated_at": stmt.excluded.updated_at,
+            },
+        ),
+        [
+            {"workshop_id": w, "segment_id": s, "stance": st, "reaction": r, "count": n, "updated_at": now}
+            for (w, s, st, r), n in sorted(counts.items())
+        ],
+    )  # sorted: concurrent rounds lock rows in one order
+    connection.execute(
+        insert(Reactor.__table__).on_conflict_do_nothing(
+            index_elements=["workshop_id", "segment_id", "participant_id"]
+        ),
+        [
+            {"workshop_id": w, "segment_id": s, "participant_id": p, "stance": st}
+            for (w, s, p), st in sorted(reactors.items())
+        ],
+    )
+    db.session.commit()
+
+
+_taps = GroupCommit(_write_batch, "Your reaction could not be counted: please try again.", linger="REACTION_GROUP_WAIT")
+
+
+# --- the broadcast: one reaction_tally per workshop and tick ---------------------------------------------
+
+
+@pulse.on_flush("reactions")
+def _flush_reactions(workshop_ids: set) -> None:
+    # Totals from the database (every process's taps); the tick's counts are what they grew by since this
+    # process last sent them (a new leader's first message bursts the whole segment, capped on screen).
+    for workshop in db.session.scalars(select(Workshop).where(Workshop.id.in_(workshop_ids))):
+        segment = getattr(current_segment(workshop), "id", 0)
+        totals = segment_totals(workshop.id, segment)
+        shown_segment, before = _memory("shown").get(workshop.id, (segment, {}))
+        before = before if shown_segment == segment else {}
+        _memory("shown")[workshop.id] = (segment, totals)
+        tick = {key: n - before.get(key, 0) for key, n in totals.items() if n > before.get(key, 0)}
+        message = {"at": time.time(), "segment_id": segment, "tick": tick, "totals": totals}
+        socketio.emit("reaction_tally", message, to=rooms.screens(workshop.id), namespace=NS)
+        rooms.to_control("reaction_tally", message, workshop.id, NS, host_ids(workshop.id))
