@@ -9,7 +9,6 @@ cluster is stopped (`scripts/cluster.sh stop`), its database dropped and its Red
 failure or Ctrl-C.
 """
 
-import asyncio
 import json
 import os
 import random
@@ -27,6 +26,7 @@ import psycopg
 import redis
 from psycopg import sql
 
+from . import rawsio
 from .run import (
     EMAIL,
     PASSWORD,
@@ -325,7 +325,7 @@ def main(args) -> int:
     from .report import cluster_analyse, cluster_table, write_cluster_docs
 
     try:
-        result = asyncio.run(main_async(args))
+        result = rawsio.run(main_async(args))
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the cluster contexts have stopped and dropped everything
         print("interrupted: clusters stopped, databases dropped; nothing saved", file=sys.stderr)
         return 130

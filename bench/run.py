@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
+from . import rawsio
 from .swarm import Swarm, login_cookie
 
 if __name__ == "__main__":  # bench/flood.py and bench/soak.py import this module: one copy of it (and of APP)
@@ -38,9 +39,14 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results"
 EMAIL, PASSWORD = "bench@example.org", "bench-password-123"
-FULL = {"sizes": [100, 500, 1000, 2000, 5000], "main": 2000, "rates": [500, 1000, 1500, 2000, 2500, 3000, 3500],
-        "seconds": 4.0, "askers": 200, "budget_seconds": 200}
-SMOKE = {"sizes": [20, 50], "main": 50, "rates": [50, 100], "seconds": 2.0, "askers": 10, "budget_seconds": 60}
+# rates: the multiple-choice ladder (votes counted exactly by Q); live_rates: the live-results scenario, the demo's
+# verdict poll with the split by stance on every phone each second, every vote a change (issue #18).
+FULL = {"sizes": [100, 500, 1000, 2000, 5000], "main": 2000, "rates": [1000, 1500, 2000, 2500, 3000, 3500],
+        "live_rates": [500, 1000, 1500, 2000, 2500, 3000], "seconds": 4.0, "askers": 200, "budget_seconds": 300,
+        "passes": 2}
+SMOKE = {"sizes": [20, 50], "main": 50, "rates": [50, 100], "live_rates": [50, 100], "seconds": 2.0, "askers": 10,
+         "budget_seconds": 60, "passes": 1}
+STANCES = ["Corporate / public sector", "Activist / campaigner", "Both", "Neither"]  # the app's DEFAULT_STANCES
 
 
 # Where the servers are started from: the working tree, or (--code REF) a clean export of one commit, so that
@@ -113,9 +119,9 @@ class Proc:
 
 
 def swarm_cpu() -> float:
-    """CPU seconds used by this harness process (and its swarm workers)."""
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+    """CPU seconds used by this harness process: the swarm (its children are servers, py-spy, setup: not it)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime
 
 
 def worker_pid(master: int, timeout: float = 30) -> int:
@@ -210,7 +216,8 @@ def baseline_server(tmp: Path):
     port = free_port()
     command = [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "bench.baseline_server:app"]
     with running(command, server_env(tmp, port), f"http://127.0.0.1:{port}/bench/state") as master:
-        yield {"url": f"http://127.0.0.1:{port}", "pid": master, "code": "BENCH", "poll_id": 1, "db": None}
+        yield {"url": f"http://127.0.0.1:{port}", "pid": master, "code": "BENCH", "poll_id": 1, "verdict_poll_id": 2,
+               "stances": STANCES, "db": None}
 
 
 @contextmanager
@@ -244,6 +251,19 @@ def database_votes(server: dict, round_: int) -> dict:
     return {"rows": rows, "q": q}
 
 
+def database_counts(server: dict, poll_id: int, round_: int) -> dict:
+    """Votes per answer the store holds for one run of a poll (the verdict poll of the live-results scenario)."""
+    if "store" in server:
+        return server["store"].counts(poll_id, round_)
+    if server["db"] is None:
+        with urllib.request.urlopen(f"{server['url']}/bench/state?poll_id={poll_id}") as response:
+            return json.load(response)["counts"]
+    with sqlite3.connect(f"file:{server['db']}?mode=ro", uri=True) as con:
+        rows = con.execute("SELECT choice, count(*) FROM vote WHERE poll_id = ? AND round = ? GROUP BY choice",
+                           (poll_id, round_)).fetchall()
+    return {**dict.fromkeys(("snog", "marry", "avoid"), 0), **dict(rows)}
+
+
 def database_questions(server: dict) -> dict:
     """Questions and upvotes stored."""
     if "store" in server:
@@ -259,6 +279,11 @@ def database_questions(server: dict) -> dict:
 
 def integrity(result: dict, stored: dict) -> dict:
     """acked = in the store = final projector tally, nothing lost or double counted."""
+    if "expected_counts" in result:  # a verdict poll: answers per choice, compared one by one
+        result["stored_counts"] = stored
+        intact = result["expected_counts"] == stored == result["projector_counts"] and not result["unseen_on_projector"]
+        result["intact"] = intact or ("unknown (ack timeouts)" if result["timeouts"] else False)
+        return result
     result["stored_q"] = stored["q"]
     result["intact"] = result["acked_q"] == stored["q"] == result["projector_q"] and result["unseen_on_projector"] == 0
     if not result["intact"] and result["timeouts"] and stored["q"] >= result["acked_q"] and result["projector_q"] == stored["q"]:
@@ -275,6 +300,8 @@ async def voting_phase(swarm: Swarm, server: dict, proc: Proc, run) -> dict:
     result["server"] = proc.phase()
     result["phones_online"] = swarm.online()
     result["server"]["cpu_ms_per_vote"] = round(1000 * result["server"]["cpu_seconds"] / max(1, result["acked"]), 3)
+    if swarm.kind == "verdict":
+        return integrity(result, database_counts(server, swarm.poll_id, swarm.round))
     return integrity(result, database_votes(server, swarm.round))
 
 
@@ -282,7 +309,8 @@ async def bench_server(name: str, server: dict, plan: dict, log, profile: Path |
     """Every phase against one server."""
     proc = server.get("proc") or Proc(worker_pid(server["pid"]))  # a cluster brings its own (all its workers)
     cookie = await login_cookie(server["url"], EMAIL, PASSWORD) if server["db"] else None
-    swarm = Swarm(server["url"], server["code"], server["poll_id"], cookie, spread=server.get("spread", False))
+    swarm = Swarm(server["url"], server["code"], server["poll_id"], cookie, spread=server.get("spread", False),
+                  stances=[*server.get("stances", []), None])
     await swarm.start()
     out = {"sizes": {}, "idle": proc.memory()}
     try:
@@ -328,6 +356,8 @@ async def bench_size(swarm: Swarm, server: dict, proc: Proc, plan: dict, size: i
             if overloaded:
                 log("  overloaded: higher rates skipped")
                 break
+        if server.get("verdict_poll_id") and plan.get("live_rates"):
+            row["live"] = await live_results_ladder(swarm, server, proc, plan, log)
         if spy:
             spy.wait()
         proc.mark()
@@ -341,6 +371,24 @@ async def bench_size(swarm: Swarm, server: dict, proc: Proc, plan: dict, size: i
         row["questions"]["server"] = proc.phase()
         row["questions"]["stored"] = database_questions(server)
         log(f"  question wall: {row['questions']['asked']} asked, {row['questions']['upvoted']} upvotes")
+
+
+async def live_results_ladder(swarm: Swarm, server: dict, proc: Proc, plan: dict, log) -> dict:
+    """The live-results scenario: the verdict poll revealed while the room votes, the split on every phone."""
+    swarm.use_poll(server["verdict_poll_id"], "verdict")
+    rungs = {}
+    try:
+        for rate in plan["live_rates"]:
+            rungs[rate] = rung = await voting_phase(swarm, server, proc, lambda r=rate: swarm.votes(r, plan["seconds"]))
+            log(f"  live results {rate}/s: achieved {rung['achieved_rate']}/s, p99 to projector "
+                f"{rung['to_projector']['p99']} ms, ack p99 {rung['ack']['p99']} ms, intact={rung['intact']}, "
+                f"cpu {rung['server']['cpu_percent']}% (swarm {rung['server']['swarm_cpu_percent']}%)")
+            if (rung["to_projector"]["p99"] or 1e9) > plan.get("overload_ms", 3000) or (rung["achieved_rate"] or 0) < 0.5 * rate:
+                log("  overloaded: higher rates skipped")
+                break
+    finally:
+        swarm.use_poll(server["poll_id"], "choice")
+    return rungs
 
 
 def start_profile(pid: int, path: Path):
@@ -374,6 +422,10 @@ def make_plan(base: dict, args) -> dict:
         plan["main"] = max([n for n in plan["sizes"] if n <= plan["main"]] or plan["sizes"][:1])
     if args.rates:
         plan["rates"] = [int(n) for n in args.rates.split(",")]
+    if args.live_rates is not None:
+        plan["live_rates"] = [int(n) for n in args.live_rates.split(",") if n]
+    if args.passes:
+        plan["passes"] = args.passes
     return plan
 
 
@@ -382,23 +434,35 @@ async def main_async(args) -> dict:
     plan = make_plan(SMOKE if args.smoke else FULL, args)
     log = lambda text: print(text, flush=True)  # noqa: E731
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    result = {"started": stamp, "machine": machine(), "plan": plan, "fd_limit": raise_fd_limit(), "servers": {}}
+    result = {"started": stamp, "machine": machine(), "plan": plan, "fd_limit": raise_fd_limit(), "passes": []}
     profile = RESULTS / f"profile-{stamp}.txt" if args.profile else None
-    for name in [args.only] if args.only else ("baseline", "app"):
-        tmp = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
-        log(f"{name}:")
-        started = time.perf_counter()
-        try:
-            with (app_server(tmp) if name == "app" else baseline_server(tmp)) as server:
-                result["servers"][name] = await bench_server(name, server, plan, log, profile if name == "app" else None)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-        result["servers"][name]["seconds"] = round(time.perf_counter() - started, 1)
+    # Interleaved (baseline, app, baseline, app): a machine that gets busier or quieter meanwhile shows up as
+    # spread between the passes instead of as a difference between the servers.
+    for number in range(1, plan["passes"] + 1):
+        servers, load = {}, [round(x, 2) for x in os.getloadavg()]
+        for name in [args.only] if args.only else ("baseline", "app"):
+            log(f"{name} (pass {number} of {plan['passes']}):")
+            servers[name] = await bench_one(name, plan, log, profile if name == "app" and number == 1 else None)
+        result["passes"].append({"servers": servers, "load_average_at_start": load, "cpu_pressure": cpu_pressure()})
+    result["servers"] = result["passes"][0]["servers"]  # the first pass, for the readers of older results
     if not (args.no_flood or args.smoke) and args.only != "baseline":  # CI's smoke stays small: `--flood --smoke`
         result["flood"] = await run_flood(args, log)
     if not args.smoke and args.only != "baseline":
         result["text"] = await run_text(args, log)
     return result
+
+
+async def bench_one(name: str, plan: dict, log, profile: Path | None) -> dict:
+    """One server from a fresh start: the whole ladder."""
+    tmp = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
+    started = time.perf_counter()
+    try:
+        with app_server(tmp) if name == "app" else baseline_server(tmp) as server:
+            out = await bench_server(name, server, plan, log, profile)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    out["seconds"] = round(time.perf_counter() - started, 1)
+    return out
 
 
 async def run_text(args, log) -> dict:
@@ -446,6 +510,9 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="py-spy the app during the sustained ladder")
     parser.add_argument("--sizes", help="comma-separated room sizes, e.g. 100,500 (the largest <= main runs the ladder)")
     parser.add_argument("--rates", help="comma-separated sustained rates, e.g. 500,1000")
+    parser.add_argument("--live-rates", help="rates of the live-results scenario (verdict poll, split on every "
+                        "phone); empty to skip it")
+    parser.add_argument("--passes", type=int, help="how many interleaved passes of baseline and app (make bench: 2)")
     parser.add_argument("--only", choices=("app", "baseline"), help="bench one server only")
     parser.add_argument("--docs", action="store_true", help="rewrite docs/performance.md figures and plot")
     parser.add_argument("--cluster", help="process counts, e.g. 1,2,4: the app behind nginx with PostgreSQL and Redis")
@@ -472,14 +539,14 @@ def main() -> int:
         from .flood import flood_table
 
         signal.signal(signal.SIGTERM, _terminate)
-        result = asyncio.run(flood_only(args))
+        result = rawsio.run(flood_only(args))
         return report(result, args, "-flood", flood_result_analysis, lambda r: flood_table(r["flood"]),
                       lambda *_a: print("--docs: the flood figures in docs/performance.md are written by hand"))
     if args.text:
         from .text import text_table
 
         signal.signal(signal.SIGTERM, _terminate)
-        result = asyncio.run(text_only(args))
+        result = rawsio.run(text_only(args))
         return report(result, args, "-text", lambda r: r["text"]["analysis"], lambda r: text_table(r["text"]),
                       lambda *_a: print("--docs: the open-text figures in docs/performance.md are written by hand"))
     if args.cluster:
@@ -490,7 +557,7 @@ def main() -> int:
     from .report import analyse, table, write_docs
 
     signal.signal(signal.SIGTERM, _terminate)
-    result = asyncio.run(main_async(args))
+    result = rawsio.run(main_async(args))
     return report(result, args, "", *with_flood(analyse, table), write_docs)
 
 

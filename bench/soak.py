@@ -24,8 +24,8 @@ import time
 from collections import Counter
 from datetime import UTC, datetime
 
-import socketio
-
+from . import rawsio
+from .rawsio import RawClient
 from .swarm import Phone, Swarm, new_key
 
 SOAK = {"phones": 500, "vote_rate": 50, "round_seconds": 30, "churn_per_second": 1, "reconnects_per_second": 2,
@@ -136,7 +136,7 @@ class Soak:
         """(Re)open one asker's `/questions` socket."""
         if asker["sio"] is not None:
             await asker["sio"].disconnect()
-        sio = socketio.AsyncClient(reconnection=False, http_session=self.swarm.http, handle_sigint=False)
+        sio = RawClient(self.swarm.http)
         await sio.connect(self.swarm.url, auth={"code": self.swarm.code, "role": "phone", "token": asker["phone"].token},
                           transports=["websocket"], namespaces=["/questions"], wait_timeout=30)
         asker["sio"] = sio
@@ -407,7 +407,7 @@ def main(args) -> int:
 
     log = lambda text: print(text, flush=True)  # noqa: E731
     started = time.perf_counter()
-    result = asyncio.run(soak_async(args.soak, log))
+    result = rawsio.run(soak_async(args.soak, log))
     result["seconds"] = round(time.perf_counter() - started, 1)
     return report(result, args, "-soak", soak_analyse, soak_table,
                   lambda *_a: print("--docs: the soak figures in docs/performance.md are written by hand"))

@@ -1,6 +1,6 @@
 """A bounded asyncio swarm of simulated phones against one server (the app or the bare baseline).
 
-Every phone is a python-socketio AsyncClient on the websocket transport, speaking docs/realtime.md.
+Every phone is a RawClient (bench/rawsio.py): Socket.IO frames over an aiohttp websocket, docs/realtime.md.
 A vote's answer is its ordinal in the run (a phone's k-th vote picks answer "k"), so each accepted vote,
 first or changed, adds exactly 1 to Q = sum(k * count_k): the projector's tally shows Q, the database
 holds Q, and the acks count Q. A vote ranked r-th by acknowledgement is on the projector in the first
@@ -8,6 +8,7 @@ tally with Q >= r: that tally's arrival minus the vote's send time is its vote-t
 """
 
 import asyncio
+import bisect
 import gc
 import os
 import random
@@ -15,9 +16,11 @@ import re
 import time
 
 import aiohttp
-import socketio
+
+from .rawsio import RawClient
 
 NS = "/live"
+VERDICTS = ("snog", "marry", "avoid")
 VOTE_TIMEOUT = 10  # seconds without an ack: reported as a timeout
 PROJECTOR_WAIT = 20  # seconds the projector may take to catch up with the acks before the phase is judged
 
@@ -44,15 +47,15 @@ class Phone:
         self.sio = self._client()
         self.state_at = None
         self.state = None
-        self.opened: dict[int, float] = {}  # round -> when poll_state(open) arrived
+        self.opened: dict[tuple, float] = {}  # (poll id, round) -> when poll_state(open) arrived
         self.k = 0  # votes accepted in this run
+        self.choice: str | None = None  # its last acknowledged answer in this run
         self.busy = False
 
-    def _client(self) -> socketio.AsyncClient:
-        sio = socketio.AsyncClient(reconnection=False, http_session=self.swarm.http, handle_sigint=False)
+    def _client(self) -> RawClient:
+        sio = RawClient(self.swarm.http)
         sio.on("state", self._on_state, namespace=NS)
         sio.on("poll_state", self._on_poll_state, namespace=NS)
-        sio.on("poll_tally", lambda data: None, namespace=NS)
         return sio
 
     async def _on_state(self, data):
@@ -61,7 +64,7 @@ class Phone:
 
     async def _on_poll_state(self, data):
         if data.get("state") == "open":
-            self.opened.setdefault(data.get("round"), time.perf_counter())
+            self.opened.setdefault((data.get("id"), data.get("round")), time.perf_counter())
             self.swarm.arrived.set()
 
     async def connect(self) -> float:
@@ -88,15 +91,18 @@ class Phone:
 class Swarm:
     """The phones, one projector and one control socket against one server."""
 
-    def __init__(self, url: str, code: str, poll_id: int, cookie: str | None = None, spread: bool = False):
+    def __init__(self, url: str, code: str, poll_id: int, cookie: str | None = None, spread: bool = False,
+                 stances: list | None = None):
         self.url, self.code, self.poll_id, self.cookie = url, code, poll_id, cookie
+        self.kind = "choice"  # the ladder's poll; "verdict" for the live-results scenario (use_poll)
+        self.stances = stances or [None]  # phones join with these in turn: a room of mixed stances
         # Behind nginx with STICKY=header every client on 127.0.0.1 would hash to one process unless each
         # sends its own X-Sticky value, like phones with their own addresses (scripts/cluster.sh).
         self.spread = spread
         self.keys = {"projector": new_key(), "control": new_key()}
         self.http = None
         self.phones: list[Phone] = []
-        self.tallies: list[tuple[float, int, int]] = []  # (arrival, round, Q)
+        self.tallies: list[tuple] = []  # (arrival, poll id, round, Q, server read time, counts)
         self.round = 0
         self.arrived = asyncio.Event()
         self.cursor = 0
@@ -107,12 +113,12 @@ class Swarm:
     async def start(self) -> None:
         """Open the shared HTTP session, the projector and the control socket."""
         self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, force_close=False))
-        self.projector = socketio.AsyncClient(reconnection=False, http_session=self.http, handle_sigint=False)
+        self.projector = RawClient(self.http)
         self.projector.on("poll_tally", self._on_tally, namespace=NS)
         await self.projector.connect(self.url, headers=self.sticky(self.keys["projector"]),
                                      auth={"code": self.code, "role": "projector"},
                                      transports=["websocket"], namespaces=[NS], wait_timeout=30)
-        self.control = socketio.AsyncClient(reconnection=False, http_session=self.http, handle_sigint=False)
+        self.control = RawClient(self.http)
         headers = {"Cookie": self.cookie} if self.cookie else {}
         headers.update(self.sticky(self.keys["control"]))
         await self.control.connect(self.url, headers=headers, auth={"code": self.code, "role": "control"},
@@ -130,8 +136,12 @@ class Swarm:
 
     async def _on_tally(self, data):
         counts = (data.get("results") or {}).get("counts") or {}
-        q = sum(int(k) * n for k, n in counts.items())
-        self.tallies.append((time.perf_counter(), data.get("round"), q))
+        q = sum(int(k) * n for k, n in counts.items()) if self.kind == "choice" else None
+        self.tallies.append((time.perf_counter(), data.get("id"), data.get("round"), q, data.get("at"), counts))
+
+    def use_poll(self, poll_id: int, kind: str) -> None:
+        """Vote on another poll from the next run on (the verdict poll of the live-results scenario)."""
+        self.poll_id, self.kind, self.round = poll_id, kind, 0
 
     # --- phases -------------------------------------------------------------------------
 
@@ -139,12 +149,13 @@ class Swarm:
         """Grow the room to n phones: a token each over HTTP, then a socket each; rate and failures."""
         gate, failures, times = asyncio.Semaphore(concurrency), [], []
         new = n - len(self.phones)
+        stances = iter([self.stances[i % len(self.stances)] for i in range(len(self.phones), n)])
 
         async def one():
             async with gate:
                 try:
-                    key = new_key()
-                    async with self.http.post(f"{self.url}/api/w/{self.code}/participants", json={"stance": None},
+                    key, stance = new_key(), next(stances)
+                    async with self.http.post(f"{self.url}/api/w/{self.code}/participants", json={"stance": stance},
                                               headers=self.sticky(key)) as response:
                         token = (await response.json())["token"]
                     phone = Phone(self, token, key)
@@ -168,7 +179,7 @@ class Swarm:
         if client.connected and NS in client.namespaces:
             return
         await client.disconnect()
-        fresh = socketio.AsyncClient(reconnection=False, http_session=self.http, handle_sigint=False)
+        fresh = RawClient(self.http)
         if role == "projector":
             fresh.on("poll_tally", self._on_tally, namespace=NS)
         headers = {"Cookie": self.cookie} if self.cookie and role == "control" else {}
@@ -187,7 +198,7 @@ class Swarm:
         await self._ensure("control", "control")
         await self._ensure("projector", "projector")
         closed = None
-        if self.round:
+        if self.round:  # a closed poll re-opens as a new round; opening another poll closes this one
             closed = await self.control.call("poll_close", {"poll_id": self.poll_id}, namespace=NS, timeout=30)
         start = time.perf_counter()
         ack = await self.control.call("poll_open", {"poll_id": self.poll_id}, namespace=NS, timeout=30)
@@ -195,7 +206,7 @@ class Swarm:
             raise RuntimeError(f"poll_open refused: {ack}")
         self.round = ack["poll"]["round"]
         for phone in self.phones:
-            phone.k = 0
+            phone.k, phone.choice = 0, None
         return start, closed
 
     async def open_poll(self, timeout: float = 15) -> dict:
@@ -203,13 +214,14 @@ class Swarm:
         phones = [p for p in self.phones if p.online()]
         start, _closed = await self.new_run()
         deadline = start + timeout
-        while time.perf_counter() < deadline and not all(self.round in p.opened for p in phones):
+        run = (self.poll_id, self.round)
+        while time.perf_counter() < deadline and not all(run in p.opened for p in phones):
             self.arrived.clear()
             try:
                 await asyncio.wait_for(self.arrived.wait(), 0.2)
             except TimeoutError:
                 pass
-        got = [p.opened[self.round] - start for p in phones if self.round in p.opened]
+        got = [p.opened[run] - start for p in phones if run in p.opened]
         return {"round": self.round, "phones": len(self.phones), "connected": len(phones), "reached": len(got),
                 "latency": summary(got)}
 
@@ -217,19 +229,20 @@ class Swarm:
         for _ in range(len(self.phones)):
             phone = self.phones[self.cursor % len(self.phones)]
             self.cursor += 1
-            if not phone.busy and phone.k + 1 < self.options and phone.online():
+            if not phone.busy and (phone.k + 1 < self.options or self.kind == "verdict") and phone.online():
                 phone.busy = True  # now, not when its task first runs: the loop may lap the room before that
                 return phone
         return None
 
     async def _vote(self, phone: Phone, records: list) -> None:
         phone.busy = True  # one vote in flight per phone, so its answers arrive in order
-        choice = str(phone.k + 1)
+        # Choice poll: the k-th vote picks answer k (Q grows by 1 a vote). Verdict poll: every vote a change.
+        choice = str(phone.k + 1) if self.kind == "choice" else VERDICTS[(phone.k + id(phone)) % 3]
         sent = time.perf_counter()
         try:
             ack = await phone.sio.call("vote", {"poll_id": self.poll_id, "choice": choice}, namespace=NS,
                                        timeout=VOTE_TIMEOUT)
-        except socketio.exceptions.TimeoutError:  # no ack in time: the vote may still land, so the phone stops this run
+        except TimeoutError:  # no ack in time: the vote may still land, so the phone stops this run
             ack = {"ok": False, "error": "no ack within 10 s", "timeout": True}
             phone.k = self.options
         except Exception as exc:  # the phone's socket dropped (e.g. missed pings while the CPU was starved): never sent
@@ -237,8 +250,8 @@ class Swarm:
             phone.k = self.options
         acked = time.perf_counter()
         if ack.get("ok"):
-            phone.k += 1
-        records.append((sent, acked, bool(ack.get("ok")), ack.get("error")))
+            phone.k, phone.choice = phone.k + 1, choice
+        records.append((sent, acked, bool(ack.get("ok")), ack.get("error"), time.time()))
         self.timeouts += bool(ack.get("timeout"))
         phone.busy = False
 
@@ -275,14 +288,16 @@ class Swarm:
         return await self._measure(records, len(phones), 0, time.perf_counter() - start)
 
     async def _measure(self, records: list, planned: int, skipped: int, sent_for: float) -> dict:
+        if self.kind == "verdict":
+            return await self._measure_verdict(records, planned, skipped, sent_for)
         ok = sorted((r for r in records if r[2]), key=lambda r: r[1])
         acked = len(ok)
         deadline = time.perf_counter() + PROJECTOR_WAIT
         while time.perf_counter() < deadline and self._projector_q() < acked:
             await asyncio.sleep(0.05)
-        mine = [(t, q) for t, rnd, q in self.tallies if rnd == self.round]
+        mine = [(t[0], t[3]) for t in self._run_tallies()]
         to_projector, unseen, j = [], 0, 0
-        for rank, (sent, _acked, _ok, _err) in enumerate(ok, start=1):
+        for rank, (sent, _acked, _ok, _err, _wall) in enumerate(ok, start=1):
             while j < len(mine) and mine[j][1] < rank:
                 j += 1
             if j == len(mine):
@@ -292,7 +307,7 @@ class Swarm:
         errors = [r[3] for r in records if not r[2]]
         t0 = min((r[0] for r in records), default=0.0)
         worst = {}  # second of the phase -> its slowest ack: shows when a stall happened, not only that it did
-        for sent, acked_at, _ok, _err in ok:
+        for sent, acked_at, *_rest in ok:
             second = int(sent - t0)
             worst[second] = max(worst.get(second, 0.0), acked_at - sent)
         return {"ack_worst_ms_by_second": [round(1000 * worst.get(s, 0.0)) for s in range(max(worst, default=-1) + 1)],
@@ -302,15 +317,60 @@ class Swarm:
                 "ack": summary([r[1] - r[0] for r in ok]), "to_projector": summary(to_projector),
                 "unseen_on_projector": unseen, "projector_q": self._projector_q(), "acked_q": acked}
 
+    def _run_tallies(self) -> list[tuple]:
+        return [t for t in self.tallies if t[1] == self.poll_id and t[2] == self.round]
+
     def _projector_q(self) -> int:
-        qs = [q for _t, rnd, q in self.tallies if rnd == self.round]
+        qs = [t[3] for t in self._run_tallies()]
         return qs[-1] if qs else 0
+
+    def expected_counts(self) -> dict:
+        """What the room's acknowledged votes add up to: each phone's last acknowledged answer."""
+        counts = dict.fromkeys(VERDICTS, 0)
+        for phone in self.phones:
+            if phone.choice is not None:
+                counts[phone.choice] += 1
+        return counts
+
+    async def _measure_verdict(self, records: list, planned: int, skipped: int, sent_for: float) -> dict:
+        """Vote-to-projector on a poll where votes change answers: each tally carries ``at``, when the server
+        read the votes it counts, and the server acks only after commit, so the first projector tally read at
+        or after a vote's ack arrived holds it (on one machine, one clock; an upper bound by at most one tick).
+        The last votes of a phase may be in a tally read before their ack arrived: for them, the first tally
+        showing the final counts. Integrity: the final projector counts equal the acknowledged answers."""
+        expected = self.expected_counts()
+        deadline = time.perf_counter() + PROJECTOR_WAIT
+        while time.perf_counter() < deadline and self._projector_counts() != expected:
+            await asyncio.sleep(0.05)
+        mine = self._run_tallies()
+        final = next((t[0] for t in mine if t[5] == expected), None)
+        ok = [r for r in records if r[2]]
+        reads = [t[4] for t in mine]
+        to_projector, unseen = [], 0
+        for sent, _acked, _ok, _err, wall in ok:
+            j = bisect.bisect_left(reads, wall)
+            seen = mine[j][0] if j < len(mine) else final
+            if seen is None:
+                unseen += 1
+            else:
+                to_projector.append(max(0.0, seen - sent))
+        errors = [r[3] for r in records if not r[2]]
+        return {"planned": planned, "sent": len(records), "skipped_busy": skipped, "acked": len(ok),
+                "refused": len(errors), "timeouts": self.timeouts, "errors": sorted(set(map(str, errors)))[:3],
+                "send_seconds": round(sent_for, 2), "achieved_rate": round(len(records) / sent_for, 1) if sent_for else None,
+                "ack": summary([r[1] - r[0] for r in ok]), "to_projector": summary(to_projector),
+                "unseen_on_projector": unseen, "expected_counts": expected, "projector_counts": self._projector_counts(),
+                "projector_q": None, "acked_q": None}
+
+    def _projector_counts(self) -> dict | None:
+        mine = self._run_tallies()
+        return mine[-1][5] if mine else None
 
     async def storm(self, fraction: float = 0.25) -> dict:
         """A quarter of the phones drop and rejoin at once; their state must still hold their vote."""
         phones = random.sample(self.phones, max(1, int(len(self.phones) * fraction)))
         # A phone whose last vote timed out cannot know what the server kept: not checked.
-        expected = {id(p): (str(p.k) if p.k else None) for p in phones if p.k < self.options}
+        expected = {id(p): p.choice for p in phones if p.k < self.options or self.kind == "verdict"}
         start = time.perf_counter()
         results = await asyncio.gather(*(asyncio.wait_for(p.reconnect(), 60) for p in phones), return_exceptions=True)
         elapsed = time.perf_counter() - start
@@ -323,7 +383,7 @@ class Swarm:
         """A question wall: ``askers`` phones open /questions, ask one question each, then upvote others."""
         clients = []
         for phone in self.phones[:askers]:
-            sio = socketio.AsyncClient(reconnection=False, http_session=self.http, handle_sigint=False)
+            sio = RawClient(self.http)
             await sio.connect(self.url, headers=self.sticky(phone.key),
                               auth={"code": self.code, "role": "phone", "token": phone.token},
                               transports=["websocket"], namespaces=["/questions"], wait_timeout=30)
