@@ -1,4 +1,4 @@
-"""who moved: polls planned as a re-run
+"""who moved: polls planned as a re-run, and what of their flows the projector shows
 
 Revision ID: b9c0d1e2f3a4
 Revises: a8b9c0d1e2f3
@@ -17,8 +17,14 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # rerun_planned: the planner means to run the poll again (the control screen offers the re-run);
+    # moves_shown: what the projector shows of its who-moved flows ('*' everyone, else a stance; NULL off).
+    with op.batch_alter_table('poll', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('rerun_planned', sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.add_column(sa.Column('moves_shown', sa.String(length=80), nullable=True))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('poll', schema=None) as batch_op:
+        batch_op.drop_column('moves_shown')
+        batch_op.drop_column('rerun_planned')

@@ -13,7 +13,7 @@ from ..planner.models import Workshop
 from ..ratelimit import limit
 from ..realtime import rooms
 from ..realtime.namespace import Client, WorkshopNamespace, error
-from . import ballots, joining, payloads, predictions, presence, reactions, service, texts
+from . import ballots, joining, moves, payloads, predictions, presence, reactions, service, texts
 from . import state as live_state
 from .models import Participant
 from .service import LiveError
@@ -285,3 +285,34 @@ class LiveNamespace(WorkshopNamespace):
     def on_answer_reject(self, data=None):
         """Keep a held answer out of the cloud for good (the report still lists it): {poll_id, answer_id}."""
         return self._text_action(data, lambda poll, d: {"answer": texts.moderate_answer(poll, d.get("answer_id"), False)})
+
+    # --- who moved (live/flows.py, live/moves.py) ------------------------------------------------
+
+    def _moves_action(self, data, act):
+        workshop, data, refused = self.control(data)
+        if refused:
+            return refused
+        poll_id, side = data.get("poll_id"), data.get("side")
+        if not is_key(poll_id):
+            return error("poll_id must be a number")
+        if side is not None and not isinstance(side, str):
+            return error("side must be one of this workshop's stances, or null for everyone")
+        poll = db.session.get(service.Poll, poll_id)
+        if poll is None or poll.workshop_id != workshop.id:
+            return error("no such poll")
+        try:
+            return {"ok": True, "moves": act(poll, side, data)}
+        except LiveError as exc:
+            return error(str(exc))
+
+    def on_moves_show(self, data=None):
+        """Show a re-run poll's who-moved flows on the projector, or take them off: {poll_id, shown, side}."""
+        def act(poll, side, d):
+            if not isinstance(d.get("shown"), bool):
+                raise LiveError("shown must be true or false")
+            return moves.show_moves(poll, d["shown"], side)
+        return self._moves_action(data, act)
+
+    def on_moves_get(self, data=None):
+        """A poll's who-moved flows for the control screen's panel: {poll_id, side}."""
+        return self._moves_action(data, lambda poll, side, _d: moves.checked_moves(poll, side))

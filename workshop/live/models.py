@@ -89,6 +89,10 @@ class Poll(db.Model):
     settings: Mapped[dict | None] = mapped_column(JSON)  # per kind: a scale's range and labels (SCALE_DEFAULTS)
     # Verdict polls: after voting, phones are asked to predict how the other side voted (live/perception.py).
     predict: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Who moved (live/flows.py): the planner means to run it again (the agenda and control screen offer the
+    # re-run); ``moves_shown`` is what the projector shows of its flows ("*": everyone, else a stance; None: off).
+    rerun_planned: Mapped[bool] = mapped_column(default=False, server_default=false())
+    moves_shown: Mapped[str | None] = mapped_column(String(80))
 
     workshop = relationship("Workshop")
 
@@ -102,6 +106,7 @@ class Poll(db.Model):
         if self.state == PollState.closed:
             self.round += 1
             self.revealed = False
+        self.moves_shown = None  # voting again: the projector goes back to the poll
         self._move(PollState.open)
         self.opened_at, self.closed_at, self.closes_at = utcnow(), None, None
         self.start_timer(countdown)
@@ -140,6 +145,7 @@ class Poll(db.Model):
         """Back to draft; the service discards the current round's votes."""
         self._move(PollState.draft)
         self.revealed, self.opened_at, self.closed_at, self.closes_at = False, None, None, None
+        self.moves_shown = None
 
     @property
     def scale(self) -> dict:

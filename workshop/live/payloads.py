@@ -59,6 +59,7 @@ def poll_payload(poll: Poll, full: bool = False) -> dict:
         "scale": poll.scale if poll.kind == PollKind.scale else None,
         "text": poll.text_rules if poll.kind == PollKind.text else None,
         "closes_at": _epoch(poll.closes_at) if poll.state == PollState.open else None,
+        "rerun_planned": poll.rerun_planned,
         "predict": predicts(poll),
     }
     if full or poll.results_visible:
@@ -122,6 +123,8 @@ def _flush_tallies(poll_ids: set) -> None:
         rooms.to_control("poll_tally", full, poll.workshop_id, NS, host_ids(poll.workshop_id))
         pulse.spread(("tally", poll.id), rooms.to_phone_slice("poll_tally", _for_phones(poll, public),
                                                               poll.workshop_id, NS))
+        if poll.moves_shown:  # its who-moved flows are on the projector: redrawn once a second (live/moves.py)
+            pulse.mark("moves", poll.id)
 
 
 def _for_phones(poll: Poll, public: dict) -> dict:

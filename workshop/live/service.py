@@ -7,7 +7,7 @@ sent in payloads.py and state.py.
 import logging
 
 from flask import abort
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from ..extensions import db, socketio
 from ..models import IllegalTransition, is_key, utcnow
@@ -210,6 +210,9 @@ def open_poll(poll: Poll, seconds: int | None = None) -> Poll:
         if other.state == PollState.open and other.id != poll.id:
             _transition(other, "close")
     seconds = poll.timer_seconds if seconds is None else seconds
+    # Voting again: a who-moved diagram leaves the projector (live/moves.py; committed with the opening).
+    db.session.execute(update(Poll).where(Poll.workshop_id == poll.workshop_id, Poll.moves_shown.is_not(None))
+                       .values(moves_shown=None))
     return _transition(poll, "open", seconds or 0)
 
 

@@ -6,6 +6,7 @@ from ..planner.models import Workshop
 from . import presence
 from .joining import joining_state
 from .models import Participant
+from .moves import shown_moves
 from .payloads import my_vote, poll_payload, segment_payload, workshop_payload
 from .perception import my_prediction
 from .reactions import reactions_payload
@@ -38,4 +39,5 @@ def session_state(workshop: Workshop, role: str, participant: Participant | None
         state["participants"] = db.session.query(Participant).filter_by(workshop_id=workshop.id).count()
     if role in ("control", "projector"):
         state["room"] = presence.payload(workshop.id)
+        state["moves"] = shown_moves(workshop, full=full)  # who moved, when the projector shows it
     return state
