@@ -57,6 +57,10 @@ POLLS = [
 ]
 
 
+# Verdict polls that ask phones, after voting, how the other side voted (the perception gap on reveal).
+PREDICTED = {POLLS[0][1], POLLS[1][1]}
+
+
 def next_28_september(now: datetime) -> datetime:
     """The next 28 September at 14:00 London time (today counts if still ahead)."""
     zone = ZoneInfo("Europe/London")
@@ -83,5 +87,6 @@ def seed_demo(facilitators: list) -> Workshop | None:
     for title, kind, minutes in AGENDA:
         planner.add_agenda_item(workshop, title, kind.name, minutes)
     for kind, prompt, options, *settings in POLLS:
-        live.create_poll(workshop, kind.value, prompt, options, settings=settings[0] if settings else None)
+        live.create_poll(workshop, kind.value, prompt, options, settings=settings[0] if settings else None,
+                         predict=prompt in PREDICTED)
     return workshop

@@ -178,6 +178,7 @@
     if (!results) { container.textContent = ""; container.removeAttribute("data-shape"); return false; }
     if (poll.kind === "scale" && window.Scale) return Scale.render(container, poll, results); // static/js/scale.js
     if (poll.kind === "text" && window.OpenText) return OpenText.render(container, poll, results); // static/js/text.js
+    if (results.perception && window.Predict) return Predict.render(container, poll, results); // static/js/predict.js
     var fresh = build(poll, results);
     var old = container.firstElementChild;
     if (old && container.getAttribute("data-poll") === poll.id + ":" + poll.round && shape(old) === shape(fresh)) {

@@ -19,6 +19,7 @@
   var ticking = null;
   var warned = false; // "10 seconds left" said once per run
   var socket = Live.connect("/live", { code: app.dataset.code, role: "phone" });
+  if (window.Predict) Predict.attachPhone(document.getElementById("predict"), document.getElementById("predict-status"));
 
   function readMeanings() {
     try { return JSON.parse(app.dataset.meanings || "{}") || {}; } catch (e) { return {}; }
@@ -150,6 +151,7 @@
       : current.kind === "text" ? OpenText.input(current, mine, { say: say, update: function (list) { mine = list; renderPoll(); } })
       : verdictButtons());
     Live.renderResults(resultsBox, current, current.results_visible ? current.results : null);
+    if (window.Predict) Predict.update(current, mine); // the prediction card after a vote (static/js/predict.js)
     tick();
   }
 
