@@ -81,6 +81,7 @@ def seed_demo(facilitators: list) -> Workshop | None:
         "venue": "Social Media Week London, Hub Westminster, New Zealand House, 80 Haymarket, London SW1Y 4TE",
         "timezone": "Europe/London", "starts_at": start, "ends_at": start.replace(hour=15, minute=30),
         "capacity": 60, "join_code": "SNOG", "stances": list(DEFAULT_STANCES), "allow_names": True,
+        "reactions_on": True,  # the default set: 👏 ❤️ 😂 🤔 😮
         **{f"meaning_{verdict}": meaning for verdict, meaning in MEANINGS.items()},
     }
     workshop = planner.create_workshop(details, *facilitators)

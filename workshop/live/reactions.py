@@ -42,7 +42,7 @@ _lock = threading.Lock()
 
 def _memory(name: str) -> dict:
     """This app's (this process's) state: "last": participant -> when its last tap was let through (monotonic);
-    "shown": workshop -> (segment, totals) last broadcast."""
+    "shown": workshop -> ((segment, workshop created at), totals) last broadcast."""
     return current_app.extensions.setdefault("reactions", {"last": {}, "shown": {}})[name]
 
 
@@ -209,9 +209,10 @@ def _flush_reactions(workshop_ids: set) -> None:
     for workshop in db.session.scalars(select(Workshop).where(Workshop.id.in_(workshop_ids))):
         segment = getattr(current_segment(workshop), "id", 0)
         totals = segment_totals(workshop.id, segment)
-        shown_segment, before = _memory("shown").get(workshop.id, (segment, {}))
-        before = before if shown_segment == segment else {}
-        _memory("shown")[workshop.id] = (segment, totals)
+        run = (segment, workshop.created_at)  # a workshop deleted and made again may get the same id (SQLite)
+        shown_run, before = _memory("shown").get(workshop.id, (run, {}))
+        before = before if shown_run == run else {}
+        _memory("shown")[workshop.id] = (run, totals)
         tick = {key: n - before.get(key, 0) for key, n in totals.items() if n > before.get(key, 0)}
         message = {"at": time.time(), "segment_id": segment, "tick": tick, "totals": totals}
         socketio.emit("reaction_tally", message, to=rooms.screens(workshop.id), namespace=NS)
