@@ -10,7 +10,7 @@ from workshop.extensions import db
 from workshop.live.events import LiveNamespace
 from workshop.questions.events import QuestionsNamespace
 
-PHONE_EVENTS = {"connect", "disconnect", "state", "vote", "ask", "upvote", "answer", "answer_remove", "react"}
+PHONE_EVENTS = {"connect", "disconnect", "state", "vote", "ask", "upvote", "answer", "answer_remove", "react", "predict"}
 NAMESPACES = {"/live": LiveNamespace, "/questions": QuestionsNamespace}
 IDENTITIES = ("anonymous", "participant", "other_facilitator")
 

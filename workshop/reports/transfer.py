@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import Facilitator
 from ..extensions import db
-from ..live.models import HiddenWord, Participant, Poll, TextAnswer, Vote
+from ..live.models import HiddenWord, Participant, Poll, Prediction, ReactionCount, Reactor, TextAnswer, Vote
 from ..models import utcnow
 from ..planner.models import AgendaItem, Workshop
 from ..questions.models import ModerationAction, Question, Upvote
@@ -22,14 +22,16 @@ FORMAT, VERSION = "workshop-export", 1
 WORKSHOP_FIELDS = ("slug", "title", "description", "venue", "timezone", "starts_at", "ends_at", "capacity",
                    "registration_opens_at", "registration_closes_at", "join_code", "stances", "allow_names",
                    "moderation", "require_ticket", "verdict_meanings", "participant_cap", "join_code_rotates",
-                   "created_at")
+                   "created_at", "reactions_on", "reaction_set")
 AGENDA_FIELDS = ("position", "title", "kind", "minutes", "started_at", "ended_at")
 REGISTRATION_FIELDS = ("id", "name", "email", "organisation", "stance", "needs", "status", "ticket_code",
                        "manage_token", "consent_at", "created_at", "checked_in_at", "cancelled_at")
 PARTICIPANT_FIELDS = ("id", "stance", "registration_id", "created_at")
 POLL_FIELDS = ("id", "position", "kind", "prompt", "options", "state", "round", "show_live", "revealed",
-               "opened_at", "closed_at", "timer_seconds", "settings")
+               "opened_at", "closed_at", "timer_seconds", "settings", "predict")
 VOTE_FIELDS = ("round", "participant_id", "choice", "stance", "created_at", "updated_at")
+PREDICTION_FIELDS = ("round", "participant_id", "target", "pick", "snog", "marry", "avoid", "stance", "created_at",
+                     "updated_at")
 ANSWER_FIELDS = ("round", "participant_id", "text", "key", "stance", "status", "created_at")
 HIDDEN_WORD_FIELDS = ("key", "created_at")
 QUESTION_FIELDS = ("id", "participant_id", "text", "author_name", "stance", "status", "held_reason",
@@ -73,13 +75,16 @@ def export_workshop(workshop: Workshop) -> dict:
         "registrations": [_dump(r, REGISTRATION_FIELDS) for r in _rows(Registration, Registration.workshop_id == workshop.id)],
         "participants": [_dump(p, PARTICIPANT_FIELDS) for p in _rows(Participant, Participant.workshop_id == workshop.id)],
         "polls": [{**_dump(p, POLL_FIELDS), "votes": [_dump(v, VOTE_FIELDS) for v in _rows(Vote, Vote.poll_id == p.id)],
-                   **_text_rows(p, emails)} for p in polls],
+                   **_text_rows(p, emails),
+                   "predictions": [_dump(g, PREDICTION_FIELDS) for g in _rows(Prediction, Prediction.poll_id == p.id)]}
+                  for p in polls],
         "questions": [{
             **_dump(q, QUESTION_FIELDS),
             "upvotes": [_dump(u, UPVOTE_FIELDS) for u in _rows(Upvote, Upvote.question_id == q.id)],
             "moderation": [{**_dump(m, MODERATION_FIELDS), "facilitator": emails.get(m.facilitator_id)}
                            for m in _rows(ModerationAction, ModerationAction.question_id == q.id)],
         } for q in questions],
+        "reactions": _reaction_rows(workshop),
     }
 
 
@@ -88,6 +93,17 @@ def _text_rows(poll: Poll, emails: dict) -> dict:
     return {"answers": [_dump(a, ANSWER_FIELDS) for a in _rows(TextAnswer, TextAnswer.poll_id == poll.id)],
             "hidden_words": [{**_dump(h, HIDDEN_WORD_FIELDS), "facilitator": emails.get(h.facilitator_id)}
                              for h in _rows(HiddenWord, HiddenWord.poll_id == poll.id)]}
+
+
+def _reaction_rows(workshop: Workshop) -> dict:
+    """Reaction counts and who reacted, per segment (its agenda position; null: outside the agenda)."""
+    positions = {item.id: item.position for item in workshop.agenda}
+    counts = _rows(ReactionCount, ReactionCount.workshop_id == workshop.id)
+    people = _rows(Reactor, Reactor.workshop_id == workshop.id)
+    return {"counts": [{"segment": positions.get(c.segment_id), "stance": c.stance, "reaction": c.reaction,
+                        "count": c.count, "updated_at": _value(c.updated_at)} for c in counts],
+            "reactors": [{"segment": positions.get(r.segment_id), "participant_id": r.participant_id,
+                          "stance": r.stance} for r in people]}
 
 
 # --- import -----------------------------------------------------------------------------------
@@ -163,6 +179,7 @@ def _import(data: dict) -> Workshop:
     for entry in data.get("polls", []):
         _import_poll(workshop, entry, ids)
     _import_questions(workshop, data.get("questions", []), ids)
+    _import_reactions(workshop, data.get("reactions") or {}, ids)  # absent from older files
     return workshop
 
 
@@ -191,6 +208,9 @@ def _import_poll(workshop: Workshop, entry: dict, participants: dict) -> None:
     for vote in entry.get("votes", []):
         db.session.add(Vote(**_load(Vote, vote, VOTE_FIELDS, skip=("participant_id",)), poll_id=poll.id,
                             participant_id=_ref(participants, vote["participant_id"])))
+    for guess in entry.get("predictions", []):  # predict the other side (absent from older files)
+        db.session.add(Prediction(**_load(Prediction, guess, PREDICTION_FIELDS, skip=("participant_id",)),
+                                  poll_id=poll.id, participant_id=_ref(participants, guess["participant_id"])))
     for answer in entry.get("answers", []):
         db.session.add(TextAnswer(**_load(TextAnswer, answer, ANSWER_FIELDS, skip=("participant_id",)), poll_id=poll.id,
                                   participant_id=_ref(participants, answer["participant_id"])))
@@ -235,3 +255,22 @@ def _remap_before(before, ids: dict):
     if isinstance(before.get("others"), list):
         before["others"] = [ids[i] for i in before["others"] if i in ids]
     return before
+
+
+def _import_reactions(workshop: Workshop, entry: dict, participants: dict) -> None:
+    """Counts and reactors by segment position; a segment the file does not know is outside the agenda (0)."""
+    segments = {item.position: item.id for item in workshop.agenda}
+    counts: dict[tuple, int] = {}
+    for c in entry.get("counts", []):
+        key = (segments.get(c["segment"], 0), c["stance"] or "", c["reaction"])
+        counts[key] = counts.get(key, 0) + int(c["count"])
+    for (segment, stance, reaction), n in counts.items():
+        db.session.add(ReactionCount(workshop_id=workshop.id, segment_id=segment, stance=stance, reaction=reaction,
+                                     count=n, updated_at=utcnow()))
+    seen = set()
+    for r in entry.get("reactors", []):
+        key = (segments.get(r["segment"], 0), _ref(participants, r["participant_id"]))
+        if key not in seen:
+            seen.add(key)
+            db.session.add(Reactor(workshop_id=workshop.id, segment_id=key[0], participant_id=key[1],
+                                   stance=r["stance"] or ""))

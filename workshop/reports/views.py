@@ -5,6 +5,7 @@ import json
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from ..exports import csv_response
+from ..live.models import VERDICTS
 from ..planner.access import facilitator_required
 from . import service, transfer
 from .charts import report_charts
@@ -104,6 +105,57 @@ def _word_rows(poll):
         for status in ("held", "rejected"):
             for answer in run[status]:
                 yield [*base, "", "held, never approved" if status == "held" else "rejected", answer["text"], ""]
+
+
+@bp.route("/planner/<slug>/report/predictions.csv")
+@facilitator_required
+def predictions_csv(workshop):
+    """The perception gap per predicted poll, run and side (live/perception.py: hidden groups left out)."""
+    header = ["poll", "prompt", "round", "side", "votes", "chose", "chose_pct", "snog_pct", "marry_pct", "avoid_pct",
+              "predicted_by", "predictions", "predicted", "predicted_pct", "predicted_snog_pct", "predicted_marry_pct",
+              "predicted_avoid_pct", "gap"]
+    return csv_response(f"{workshop.slug}-predictions.csv", header, _prediction_rows(service.polls_report(workshop)))
+
+
+def _prediction_rows(polls):
+    for poll in polls:
+        for run in poll["rounds"]:
+            if not run.get("perception"):
+                continue
+            base = [poll["position"] + 1, poll["prompt"], run["round"]]
+            for side in run["perception"]["sides"]:
+                if side.get("hidden"):
+                    yield [*base, side["stance"], "", "(hidden so no one's vote or prediction can be worked out)",
+                           *[""] * 14]
+                    continue
+                guess = side["predicted"] or {"answer": "", "pct": "", "n": 0, "shares": dict.fromkeys(VERDICTS, "")}
+                yield [*base, side["stance"], side["votes"], side["chose"]["answer"], side["chose"]["pct"],
+                       *(side["shares"][v] for v in VERDICTS), side["by"] or "", guess["n"], guess["answer"],
+                       guess["pct"], *(guess["shares"][v] for v in VERDICTS),
+                       side["line"] or "(too few predictions to show)"]
+
+
+@bp.route("/planner/<slug>/report/reactions.csv")
+@facilitator_required
+def reactions_csv(workshop):
+    """Reactions per segment (everyone) and per stance over the session (hidden groups as in the report)."""
+    header = ["segment", "stance", "people", "reaction", "name", "count"]
+    return csv_response(f"{workshop.slug}-reactions.csv", header, _reaction_rows(service.reactions_report(workshop)))
+
+
+def _reaction_rows(reactions):
+    if not reactions:
+        return
+    for row in reactions["segments"]:
+        for r in reactions["reactions"]:
+            yield [row["title"], "All", "", r["emoji"], r["name"], row["counts"][r["key"]]]
+    for group in reactions["by_stance"]:
+        if group.get("hidden"):
+            note = f"(hidden so no one's reactions can be worked out: groups under {reactions['min_group']} people)"
+            yield ["Whole session", group["stance"], "", "", note, ""]
+            continue
+        for r in reactions["reactions"]:
+            yield ["Whole session", group["stance"], group["people"], r["emoji"], r["name"], group["counts"][r["key"]]]
 
 
 @bp.route("/planner/<slug>/report/workshop.json")
