@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from .extensions import db
+from .live import moves
 from .live import service as live
 from .live.models import PollKind
 from .planner import service as planner
@@ -59,6 +60,9 @@ POLLS = [
 
 # Verdict polls that ask phones, after voting, how the other side voted (the perception gap on reveal).
 PREDICTED = {POLLS[0][1], POLLS[1][1]}
+# The poll planned as a re-run (agenda: "Poll round 3: re-run - has anyone changed their mind?"): the control
+# screen offers to run it again, then shows who moved (live/moves.py).
+RERUN = POLLS[2][1]
 
 
 def next_28_september(now: datetime) -> datetime:
@@ -90,4 +94,7 @@ def seed_demo(facilitators: list) -> Workshop | None:
     for kind, prompt, options, *settings in POLLS:
         live.create_poll(workshop, kind.value, prompt, options, settings=settings[0] if settings else None,
                          predict=prompt in PREDICTED)
+    for poll in live.list_polls(workshop):
+        if poll.prompt == RERUN:
+            moves.plan_rerun(poll, True)
     return workshop

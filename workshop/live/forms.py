@@ -55,6 +55,7 @@ class PollForm(FlaskForm):
     options = TextAreaField("Items or options (one per line)", validators=[Length(max=2000)])
     show_live = BooleanField("Show results live while voting (otherwise reveal when ready)")
     predict = BooleanField("Ask phones to predict the other side (verdict polls)")
+    rerun_planned = BooleanField("Planned as a re-run: run it again later and show who moved")
     timer_seconds = IntegerField(
         "Countdown in seconds (optional)",
         validators=[Optional(), NumberRange(5, 3600, "A countdown is between 5 and 3600 seconds.")],

@@ -12,7 +12,7 @@ from ..planner.service import find_by_code
 from ..ratelimit import limit
 from ..registration.tickets import qr_svg
 from ..web import CSP
-from . import addresses, service
+from . import addresses, moves, service
 from . import joining as gates
 from .forms import CodeForm, PollForm, StanceForm, TicketForm, stance_list
 from .joining import JoinRefused
@@ -248,7 +248,9 @@ def polls(workshop):
     """Prepare polls."""
     form = PollForm()
     if form.validate_on_submit():
-        service.create_poll(workshop, **_poll_data(form))
+        poll = service.create_poll(workshop, **_poll_data(form))
+        if form.rerun_planned.data:
+            moves.plan_rerun(poll, True)
         flash("Poll added.", "success")
         return redirect(url_for("live.polls", slug=workshop.slug))
     return render_template("live/polls.html", workshop=workshop, form=form, polls=service.list_polls(workshop))
@@ -269,6 +271,8 @@ def edit_poll(workshop, poll_id):
         except LiveError as exc:
             form.options.errors.append(str(exc))
         else:
+            if form.rerun_planned.data != poll.rerun_planned:
+                moves.plan_rerun(poll, form.rerun_planned.data)
             flash("Poll saved.", "success")
             return redirect(url_for("live.polls", slug=workshop.slug))
     return render_template("live/poll_edit.html", workshop=workshop, form=form, poll=poll)

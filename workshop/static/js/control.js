@@ -205,7 +205,8 @@
     $("now-meta").textContent = now
       ? "Poll " + number(now) + " of " + polls.length + " · " + (KINDS[now.kind] || now.kind) + " · " + now.state +
         (now.round > 1 ? " (run " + now.round + ")" : "") + (now.revealed ? " · results shown" : "") +
-        (now.state !== "open" && now.timer_seconds ? " · " + now.timer_seconds + " s countdown when opened" : "")
+        (now.state !== "open" && now.timer_seconds ? " · " + now.timer_seconds + " s countdown when opened" : "") +
+        (now.rerun_planned && now.state === "closed" && now.round === 1 ? " · re-run planned: Re-run in its card, then Who moved" : "")
       : "No polls yet: add them in the planner.";
     $("now-prompt").textContent = now ? now.prompt : "";
     $("now-votes").textContent = counted(now);
@@ -273,7 +274,12 @@
     var name = named(poll);
     if (poll.state === "draft") box.appendChild(action("Open", "Open " + name, k + "open", function () { openIt(poll); }));
     if (poll.state === "open") box.appendChild(action("Close", "Close " + name, k + "close", function () { closeIt(poll); }));
-    if (poll.state === "closed") box.appendChild(action("Re-run", "Re-run " + name, k + "rerun", function () { openIt(poll); }));
+    if (poll.state === "closed") {
+      var again = action("Re-run", "Re-run " + name + (poll.rerun_planned ? " (planned: then show who moved)" : ""),
+        k + "rerun", function () { openIt(poll); });
+      if (poll.rerun_planned) again.className += " primary"; // the planner meant to run it again
+      box.appendChild(again);
+    }
     if (poll.state !== "draft") {
       box.appendChild(poll.revealed
         ? action("Hide results", "Hide results of " + name, k + "reveal", function () { toggleReveal(poll); })
@@ -308,6 +314,7 @@
       var head = el("p", { className: "poll-head" }, el("span", { className: "tag state-" + poll.state, text: tag }));
       if (poll === now) head.appendChild(el("span", { className: "tag now-tag", text: "Now" }));
       if (poll.timer_seconds) head.appendChild(el("span", { className: "tag", text: poll.timer_seconds + " s countdown" }));
+      if (poll.rerun_planned) head.appendChild(el("span", { className: "tag rerun-tag", text: "Re-run planned" }));
       head.appendChild(el("strong", { className: "poll-prompt", text: poll.prompt }));
       var item = el("li", { className: "card poll-" + poll.state + (poll === now ? " is-now" : ""),
         id: "poll-card-" + poll.id, "data-poll-id": String(poll.id) },

@@ -8,6 +8,7 @@
   var $ = function (id) { return document.getElementById(id); };
   var stage = document.querySelector(".stage");
   var current = null;
+  var moves = null; // who moved, while a facilitator shows it (the `moves` event, the state's `moves`)
   var segmentKind = null;
   var phones = 0;
   var offset = 0; // server clock minus ours, in seconds (from each payload's `at`)
@@ -19,7 +20,9 @@
   var socket = Live.connect("/live", { code: app.dataset.code, role: "projector" });
 
   function mode() {
-    // An open poll has the stage; otherwise a highlighted question, or the wall during a Q&A segment.
+    // Who moved, when a facilitator puts it up; an open poll has the stage; otherwise a highlighted question,
+    // or the wall during a Q&A segment.
+    if (moves && moves.shown) return "moves";
     var shown = current && current.results_visible && current.results;
     if (current && current.state === "open") return shown ? "results" : "voting";
     if (document.querySelector("#q-now .q-now-text") || segmentKind === "qa") return "question";
@@ -107,8 +110,21 @@
     renderPoll();
     renderAlive();
     Live.renderResults($("results"), current || {}, mode() === "results" ? current.results : null);
+    renderMoves();
     tickTimer();
     fit();
+  }
+
+  function renderMoves() {
+    // The diagram is the server's SVG (live/sankey.py: every word in it escaped there); the headline is text.
+    var on = mode() === "moves";
+    $("moves").hidden = !on;
+    if (!on) { $("moves-figure").textContent = ""; return; }
+    var side = moves.side ? (moves.mark ? moves.mark + " " : "") + moves.side : "Everyone";
+    $("moves-what").textContent = "Who moved · round " + moves.first + " → round " + moves.last + " · " + side +
+      " · " + moves.prompt;
+    $("moves-headline").textContent = moves.headline;
+    $("moves-figure").innerHTML = moves.svg;
   }
 
   // --- fitting the stage to the viewport ---------------------------------------------------
@@ -203,13 +219,20 @@
 
   socket.on("state", function (state) {
     current = state.poll;
+    moves = state.moves || null;
     clockFrom(current);
     phones = state.room ? state.room.phones : phones;
     showSegment(state.segment);
     renderPeople();
     render();
   });
-  socket.on("poll_state", function (poll) { current = poll; clockFrom(poll); render(); });
+  socket.on("poll_state", function (poll) {
+    if (poll.state === "open") moves = null; // voting again: the server took who moved off too
+    current = poll;
+    clockFrom(poll);
+    render();
+  });
+  socket.on("moves", function (message) { moves = message && message.shown ? message : null; render(); });
   socket.on("segment", function (segment) { showSegment(segment); render(); });
   socket.on("room", function (message) {
     phones = message.phones;
