@@ -91,10 +91,25 @@ def agenda_chart(agenda: list[dict]) -> Markup:
     return timeline_chart("agenda", "The agenda: planned against actual", agenda)
 
 
+def reaction_charts(reactions: dict | None) -> dict | None:
+    """Reactions per segment and per stance: each row one bar split by reaction (a texture and a name each)."""
+    if not reactions:
+        return None
+    keys = [r["key"] for r in reactions["reactions"]]
+    labels = {r["key"]: r["name"] for r in reactions["reactions"]}  # names, not emoji: they print in any font
+    segments = [{"label": row["title"], "counts": row["counts"]} for row in reactions["segments"]]
+    stances = [{"label": g["stance"], "hidden": g.get("hidden", False), "counts": g.get("counts", {})}
+               for g in reactions["by_stance"]]
+    return {"segments": stacked_chart("reactions-segments", "Reactions per segment", segments, keys, labels, ""),
+            "by_stance": stacked_chart("reactions-stance", "Reactions per stance, the whole session", stances, keys,
+                                       labels, "Hidden so no one's reactions can be worked out")}
+
+
 def report_charts(report: dict) -> dict:
     """Every chart of a report, keyed for the template."""
     charts = {"attendance": attendance_chart(report["attendance"]), "questions": questions_chart(report["questions"]),
-              "agenda": agenda_chart(report["agenda"]) if report["agenda"] else None, "polls": {}}
+              "agenda": agenda_chart(report["agenda"]) if report["agenda"] else None, "polls": {},
+              "reactions": reaction_charts(report.get("reactions"))}
     for poll in report["polls"]:
         charts["polls"][poll["id"]] = {
             "rounds": {run["round"]: round_charts(poll, run) for run in poll["rounds"]},

@@ -13,10 +13,10 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..live.models import VERDICTS, Participant, Poll, PollKind, PollState, TextAnswer, Vote
+from ..live.models import VERDICTS, Participant, Poll, PollKind, PollState, ReactionCount, Reactor, TextAnswer, Vote
 from ..live.perception import perception, predicts
 from ..live.tally import NOT_STATED, hidden_groups, scale_stats, tally
-from ..planner.models import Workshop
+from ..planner.models import REACTION_PALETTE, Workshop
 from ..planner.service import set_report_token
 from ..questions.models import DISMISS_REASONS, Question, QuestionStatus
 from ..questions.service import erase_author_names
@@ -202,6 +202,56 @@ def question_wall(workshop: Workshop) -> dict:
     }
 
 
+# --- reactions --------------------------------------------------------------------------------
+
+OUTSIDE_AGENDA = "Before or between segments"
+
+
+def reactions_report(workshop: Workshop) -> dict | None:
+    """Reaction totals per segment (everyone) and per stance over the session (None: nobody reacted).
+
+    A stance's row follows the split's hidden-group rule on the people who reacted (live/reactions.py records
+    them), not on the taps: a group of fewer than min_group people, and the next smallest while the hidden add
+    up to fewer, is hidden, so the overall totals minus the shown rows never single anyone out.
+    """
+    rows = db.session.execute(select(ReactionCount.segment_id, ReactionCount.stance, ReactionCount.reaction,
+                                     func.sum(ReactionCount.count)).where(ReactionCount.workshop_id == workshop.id)
+                              .group_by(ReactionCount.segment_id, ReactionCount.stance, ReactionCount.reaction)).all()
+    if not rows:
+        return None
+    keys = [r["key"] for r in workshop.reactions]
+    keys += sorted({reaction for _, _, reaction, _ in rows if reaction not in keys and reaction in REACTION_PALETTE})
+    segments, stances = {}, {}
+    for segment_id, stance, reaction, n in rows:
+        if reaction in keys:
+            counts = segments.setdefault(segment_id, Counter())
+            counts[reaction] += int(n)
+            stances.setdefault(stance or NOT_STATED, Counter())[reaction] += int(n)
+    return {"reactions": [{"key": k, "emoji": REACTION_PALETTE[k][0], "name": REACTION_PALETTE[k][1]} for k in keys],
+            "segments": _reaction_segments(workshop, segments, keys), "by_stance": _reaction_stances(workshop, stances, keys),
+            "total": sum(sum(c.values()) for c in segments.values()), "min_group": min_group()}
+
+
+def _reaction_segments(workshop: Workshop, segments: dict, keys: list[str]) -> list[dict]:
+    titles = {item.id: item.title for item in workshop.agenda}
+    order = [0, *titles, *sorted(set(segments) - {0} - set(titles))]  # outside the agenda first, removed ones last
+    return [{"title": OUTSIDE_AGENDA if sid == 0 else titles.get(sid, "A segment since removed"),
+             "counts": {k: segments[sid].get(k, 0) for k in keys}, "total": sum(segments[sid].values())}
+            for sid in order if sid in segments]
+
+
+def _reaction_stances(workshop: Workshop, stances: dict, keys: list[str]) -> list[dict]:
+    people = dict(db.session.execute(select(Reactor.stance, func.count(func.distinct(Reactor.participant_id)))
+                                     .where(Reactor.workshop_id == workshop.id).group_by(Reactor.stance)).all())
+    sizes = {(stance or NOT_STATED): int(n) for stance, n in people.items()}
+    sizes.update({s: sizes.get(s, 0) for s in stances})
+    hidden = hidden_groups(sizes, min_group())
+    return [{"stance": s, "hidden": True} if s in hidden else
+            {"stance": s, "people": sizes[s], "counts": {k: stances[s].get(k, 0) for k in keys},
+             "total": sum(stances[s].values())}
+            for s in _sorted_stances(workshop, stances)]
+
+
 # --- agenda ----------------------------------------------------------------------------------
 
 def agenda_as_run(workshop: Workshop) -> list[dict]:
@@ -232,6 +282,7 @@ def build_report(workshop: Workshop) -> dict:
         "stances": list(workshop.stances), "min_group": min_group(),
         "attendance": attendance(workshop), "polls": polls_report(workshop),
         "questions": question_wall(workshop), "agenda": agenda_as_run(workshop),
+        "reactions": reactions_report(workshop),
         "purged": is_purged(workshop),
     }
 

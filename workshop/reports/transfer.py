@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import Facilitator
 from ..extensions import db
-from ..live.models import HiddenWord, Participant, Poll, Prediction, TextAnswer, Vote
+from ..live.models import HiddenWord, Participant, Poll, Prediction, ReactionCount, Reactor, TextAnswer, Vote
 from ..models import utcnow
 from ..planner.models import AgendaItem, Workshop
 from ..questions.models import ModerationAction, Question, Upvote
@@ -22,7 +22,7 @@ FORMAT, VERSION = "workshop-export", 1
 WORKSHOP_FIELDS = ("slug", "title", "description", "venue", "timezone", "starts_at", "ends_at", "capacity",
                    "registration_opens_at", "registration_closes_at", "join_code", "stances", "allow_names",
                    "moderation", "require_ticket", "verdict_meanings", "participant_cap", "join_code_rotates",
-                   "created_at")
+                   "created_at", "reactions_on", "reaction_set")
 AGENDA_FIELDS = ("position", "title", "kind", "minutes", "started_at", "ended_at")
 REGISTRATION_FIELDS = ("id", "name", "email", "organisation", "stance", "needs", "status", "ticket_code",
                        "manage_token", "consent_at", "created_at", "checked_in_at", "cancelled_at")
@@ -84,6 +84,7 @@ def export_workshop(workshop: Workshop) -> dict:
             "moderation": [{**_dump(m, MODERATION_FIELDS), "facilitator": emails.get(m.facilitator_id)}
                            for m in _rows(ModerationAction, ModerationAction.question_id == q.id)],
         } for q in questions],
+        "reactions": _reaction_rows(workshop),
     }
 
 
@@ -92,6 +93,17 @@ def _text_rows(poll: Poll, emails: dict) -> dict:
     return {"answers": [_dump(a, ANSWER_FIELDS) for a in _rows(TextAnswer, TextAnswer.poll_id == poll.id)],
             "hidden_words": [{**_dump(h, HIDDEN_WORD_FIELDS), "facilitator": emails.get(h.facilitator_id)}
                              for h in _rows(HiddenWord, HiddenWord.poll_id == poll.id)]}
+
+
+def _reaction_rows(workshop: Workshop) -> dict:
+    """Reaction counts and who reacted, per segment (its agenda position; null: outside the agenda)."""
+    positions = {item.id: item.position for item in workshop.agenda}
+    counts = _rows(ReactionCount, ReactionCount.workshop_id == workshop.id)
+    people = _rows(Reactor, Reactor.workshop_id == workshop.id)
+    return {"counts": [{"segment": positions.get(c.segment_id), "stance": c.stance, "reaction": c.reaction,
+                        "count": c.count, "updated_at": _value(c.updated_at)} for c in counts],
+            "reactors": [{"segment": positions.get(r.segment_id), "participant_id": r.participant_id,
+                          "stance": r.stance} for r in people]}
 
 
 # --- import -----------------------------------------------------------------------------------
@@ -167,6 +179,7 @@ def _import(data: dict) -> Workshop:
     for entry in data.get("polls", []):
         _import_poll(workshop, entry, ids)
     _import_questions(workshop, data.get("questions", []), ids)
+    _import_reactions(workshop, data.get("reactions") or {}, ids)  # absent from older files
     return workshop
 
 
@@ -242,3 +255,22 @@ def _remap_before(before, ids: dict):
     if isinstance(before.get("others"), list):
         before["others"] = [ids[i] for i in before["others"] if i in ids]
     return before
+
+
+def _import_reactions(workshop: Workshop, entry: dict, participants: dict) -> None:
+    """Counts and reactors by segment position; a segment the file does not know is outside the agenda (0)."""
+    segments = {item.position: item.id for item in workshop.agenda}
+    counts: dict[tuple, int] = {}
+    for c in entry.get("counts", []):
+        key = (segments.get(c["segment"], 0), c["stance"] or "", c["reaction"])
+        counts[key] = counts.get(key, 0) + int(c["count"])
+    for (segment, stance, reaction), n in counts.items():
+        db.session.add(ReactionCount(workshop_id=workshop.id, segment_id=segment, stance=stance, reaction=reaction,
+                                     count=n, updated_at=utcnow()))
+    seen = set()
+    for r in entry.get("reactors", []):
+        key = (segments.get(r["segment"], 0), _ref(participants, r["participant_id"]))
+        if key not in seen:
+            seen.add(key)
+            db.session.add(Reactor(workshop_id=workshop.id, segment_id=key[0], participant_id=key[1],
+                                   stance=r["stance"] or ""))

@@ -135,6 +135,29 @@ def _prediction_rows(polls):
                        side["line"] or "(too few predictions to show)"]
 
 
+@bp.route("/planner/<slug>/report/reactions.csv")
+@facilitator_required
+def reactions_csv(workshop):
+    """Reactions per segment (everyone) and per stance over the session (hidden groups as in the report)."""
+    header = ["segment", "stance", "people", "reaction", "name", "count"]
+    return csv_response(f"{workshop.slug}-reactions.csv", header, _reaction_rows(service.reactions_report(workshop)))
+
+
+def _reaction_rows(reactions):
+    if not reactions:
+        return
+    for row in reactions["segments"]:
+        for r in reactions["reactions"]:
+            yield [row["title"], "All", "", r["emoji"], r["name"], row["counts"][r["key"]]]
+    for group in reactions["by_stance"]:
+        if group.get("hidden"):
+            note = f"(hidden so no one's reactions can be worked out: groups under {reactions['min_group']} people)"
+            yield ["Whole session", group["stance"], "", "", note, ""]
+            continue
+        for r in reactions["reactions"]:
+            yield ["Whole session", group["stance"], group["people"], r["emoji"], r["name"], group["counts"][r["key"]]]
+
+
 @bp.route("/planner/<slug>/report/workshop.json")
 @facilitator_required
 def workshop_json(workshop):
