@@ -145,7 +145,7 @@ def test_twelve_phones_predict_and_the_projector_names_the_gap(
         )
         expect(side.locator(".gap-line .side-mark")).to_have_text("\u25b2")  # ▲: colour never alone
         projector.wait_for_timeout(300)
-        screenshot(projector, f"projector-perception-gap-{size['width']}")
+        screenshot(projector, "projector-perception-gap" + ("" if size["width"] == 1920 else "-1280"))
         found = projector.evaluate(MEASURE)
         label = f"{size['width']}x{size['height']}"
         assert not found["outside"], f"{label}: outside the viewport: {found['outside'][:5]}"
