@@ -47,8 +47,9 @@ def my_answers(poll: Poll, participant: Participant) -> list[dict]:
     return [answer_payload(a) for a in rows]
 
 
-def poll_payload(poll: Poll, full: bool = False) -> dict:
-    """A poll as clients see it; results only when visible (or for the control screen)."""
+def poll_payload(poll: Poll, full: bool = False, reuse: bool = False) -> dict:
+    """A poll as clients see it; results only when visible (or for the control screen). ``reuse``: a screen
+    (re)connecting may share results read up to a tick ago (``recent_results``); broadcasts never do."""
 
     payload = {
         "at": time.time(),  # read time: a client keeps the newest of poll_state and the (sliced) poll_tally
@@ -63,7 +64,10 @@ def poll_payload(poll: Poll, full: bool = False) -> dict:
         "predict": predicts(poll),
     }
     if full or poll.results_visible:
-        payload["results"] = tally(poll, min_group=current_app.config["STANCE_MIN_GROUP"], full=full)
+        if reuse and not full and poll.kind != PollKind.text:  # a cloud's hidden words must leave at once
+            payload["at"], payload["results"] = recent_results(poll)
+        else:
+            payload["results"] = tally(poll, min_group=current_app.config["STANCE_MIN_GROUP"], full=full)
         if predicts(poll) and (full or poll.revealed):  # the perception gap: on reveal (control: always)
             payload["results"]["perception"] = perception(poll, min_group=current_app.config["STANCE_MIN_GROUP"])
         payload["total"] = payload["results"]["total"]
@@ -72,6 +76,23 @@ def poll_payload(poll: Poll, full: bool = False) -> dict:
     else:
         payload["total"] = vote_count(poll.id, poll.round)
     return payload
+
+
+RESULTS_REUSE_SECONDS = 0.1  # one projector tick: a reconnect storm of 500 phones counts the votes ~5 times, not 500
+_recent: dict[tuple, tuple[float, float, dict]] = {}  # (poll, round, state, revealed) -> (monotonic, at, results)
+
+
+def recent_results(poll: Poll) -> tuple[float, dict]:
+    """The room's view of a run's results and when they were read, shared for up to a tick by every screen
+    that (re)connects meanwhile. Only the counts can be that old: the poll itself is read fresh, and a change
+    of state or round is another key. Returns (read time, a copy of the results)."""
+    key, now = (poll.id, poll.round, poll.state, poll.revealed), time.monotonic()
+    hit = _recent.get(key)
+    if hit is None or now - hit[0] >= RESULTS_REUSE_SECONDS:
+        if len(_recent) > 64:  # old runs and states: nothing reads them again
+            _recent.clear()
+        hit = _recent[key] = (now, time.time(), tally(poll, min_group=current_app.config["STANCE_MIN_GROUP"]))
+    return hit[1], dict(hit[2])
 
 
 def _epoch(value) -> float | None:

@@ -21,7 +21,7 @@ def session_state(workshop: Workshop, role: str, participant: Participant | None
     full = role == "control"
     state = {
         "role": role, "workshop": workshop_payload(workshop), "segment": segment_payload(workshop),
-        "poll": poll_payload(poll, full=full) if poll else None,
+        "poll": poll_payload(poll, full=full, reuse=True) if poll else None,
         "reactions": reactions_payload(workshop, totals=role != "phone"),  # phones: on/off and the set
     }
     if participant is not None:
