@@ -31,6 +31,7 @@ from .run import (
     EMAIL,
     PASSWORD,
     ROOT,
+    bench_one,
     bench_server,
     free_port,
     machine,
@@ -148,7 +149,8 @@ class ClusterProc:
             return {pid: c - (self.cpu0[group].get(pid) or 0.0) for pid, c in now[group].items() if c is not None}
 
         app = used("app")
-        return {"cpu_seconds": round(sum(app.values()), 2), "cpu_percent": round(100 * sum(app.values()) / wall, 1),
+        return {"seconds": round(wall, 2), "cpu_seconds": round(sum(app.values()), 2),
+                "cpu_percent": round(100 * sum(app.values()) / wall, 1),
                 "worker_cpu_percent": [round(100 * c / wall, 1) for c in app.values()],
                 "swarm_cpu_percent": round(100 * swarm / wall, 1),
                 **{f"{g}_cpu_percent": round(100 * sum(used(g).values()) / wall, 1) for g in ("nginx", "postgres", "redis")},
@@ -301,6 +303,9 @@ async def main_async(args) -> dict:
     result = {"mode": "cluster", "started": stamp, "machine": machine(), "code": code_version(), "plan": plan,
               "processes": counts, "fd_limit": raise_fd_limit(), "clusters": {}}
     started = time.perf_counter()
+    if not args.no_sqlite:  # the embedded path in the same run: one process on SQLite, no nginx, no Redis
+        log("1 process on SQLite (make run's path, for comparison):")
+        result["sqlite"] = await bench_one("app", plan, log, None)
     for workers in counts:
         if time.perf_counter() - started > plan["budget_seconds"]:
             result["clusters"][str(workers)] = {"sizes": {}, "error": f"skipped: the {plan['budget_seconds']} s budget was spent"}

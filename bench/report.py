@@ -344,7 +344,8 @@ def cluster_table(result: dict) -> str:
     rungs = ["", f"Every rung ({plan['seconds']:.0f} s per rate, new run per rate; CPU in % of one core, app "
              "workers summed with each worker in brackets; connections nginx -> each process):", "",
              "| processes | rate/s | achieved/s | ack p99 ms | to-projector p50/p99 ms | app CPU % | nginx | "
-             "PostgreSQL | Redis | swarm | intact | within 250 ms |", "|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|---|"]
+             "PostgreSQL | Redis | swarm | CPU ms per vote: app / nginx / PostgreSQL / Redis / swarm | box | intact "
+             "| within 250 ms |", "|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|---|---|---|"]
     notes = []
     for n, server in sorted(result["clusters"].items(), key=lambda item: int(item[0])):
         main = _main(server, plan)
@@ -365,17 +366,51 @@ def cluster_table(result: dict) -> str:
             rungs.append(f"| {n} | {rate} | {rung['achieved_rate']} | {_ms(rung['ack']['p99'])} | {_ms(tp['p50'])} / "
                          f"{_ms(tp['p99'])} | {s['cpu_percent']} ({workers}) | {s.get('nginx_cpu_percent')} | "
                          f"{s.get('postgres_cpu_percent')} | {s.get('redis_cpu_percent')} | {s['swarm_cpu_percent']} | "
-                         f"{rung['intact']} | {'yes' if rung_passes(rate, rung) else 'NO'} |")
+                         f"{_per_vote(rung)} | {_box(rung)} | {rung['intact']} | {'yes' if rung_passes(rate, rung) else 'NO'} |")
         storm = main.get("storm")
         notes.append(f"- {n} process{'es' if int(n) > 1 else ''}: connections per process after joining "
                      f"{spread}; burst acked {main['burst']['acked']}/{main['burst']['planned']}; "
                      + (f"reconnect storm {storm['phones'] - storm['failures']}/{storm['phones']} rejoined, p99 "
                         f"{_ms(storm['rejoin']['p99'])} ms, my_vote wrong {storm['wrong_my_vote']}; " if storm else "")
                      + f"peak RSS {server['peak_rss_mib']} MiB (all workers); {server.get('seconds')} s")
+    if result.get("sqlite"):
+        rungs += ["", "The same plan on one process with SQLite, in the same run (no nginx, no Redis, no PostgreSQL):", "",
+                  "| rate/s | achieved/s | ack p99 ms | to-projector p50/p99 ms | app CPU % | CPU ms per vote (app) | "
+                  "swarm CPU % | intact | within 250 ms |", "|---:|---:|---:|---:|---:|---:|---:|---|---|"]
+        for rate, rung in _rungs(_main(result["sqlite"], plan)):
+            s, tp = rung["server"], rung["to_projector"]
+            rungs.append(f"| {rate} | {rung['achieved_rate']} | {_ms(rung['ack']['p99'])} | {_ms(tp['p50'])} / "
+                         f"{_ms(tp['p99'])} | {s['cpu_percent']} | {_ms_vote(s['cpu_percent'], rung)} | "
+                         f"{s['swarm_cpu_percent']} | {rung['intact']} | {'yes' if rung_passes(rate, rung) else 'NO'} |")
     analysis = result["analysis"]
     targets = [f"- [{'x' if ok else ' '}] {name}" + (" (not judged by this run)" if ok is None else "")
                for name, ok in analysis["targets"].items()]
     return "\n".join(lines + rungs + ["", *notes, "", "Targets:", *targets])
+
+
+BOX_CORES = 2  # this machine; a rung where everything together uses >= 85 % of it measures contention
+
+
+def _ms_vote(percent, rung: dict) -> str:
+    seconds, votes = rung["server"].get("seconds"), rung.get("acked") or 0
+    if percent is None or not seconds or not votes:
+        return "-"
+    return f"{percent / 100 * seconds * 1000 / votes:.2f}"
+
+
+def _per_vote(rung: dict) -> str:
+    """CPU milliseconds per acknowledged vote of each part: what a capacity model for bigger machines uses."""
+    s = rung["server"]
+    parts = (s["cpu_percent"], s.get("nginx_cpu_percent"), s.get("postgres_cpu_percent"), s.get("redis_cpu_percent"),
+             s.get("swarm_cpu_percent"))
+    return " / ".join(_ms_vote(p, rung) for p in parts)
+
+
+def _box(rung: dict) -> str:
+    s = rung["server"]
+    busy = sum(s.get(k) or 0 for k in ("cpu_percent", "nginx_cpu_percent", "postgres_cpu_percent", "redis_cpu_percent",
+                                        "swarm_cpu_percent"))
+    return f"**saturated** ({busy:.0f} %)" if busy >= 85 * BOX_CORES else f"{busy:.0f} %"
 
 
 def _code(result: dict) -> str:

@@ -108,7 +108,8 @@ class Proc:
     def phase(self) -> dict:
         """CPU used since the mark (percent of one core) and memory now; the swarm's own CPU too."""
         cpu, wall, swarm = self.cpu() - self.cpu0, time.perf_counter() - self.wall0, swarm_cpu() - self.swarm0
-        return {"cpu_seconds": round(cpu, 2), "cpu_percent": round(100 * cpu / wall, 1) if wall else None,
+        return {"seconds": round(wall, 2), "cpu_seconds": round(cpu, 2),
+                "cpu_percent": round(100 * cpu / wall, 1) if wall else None,
                 "swarm_cpu_percent": round(100 * swarm / wall, 1) if wall else None, **self.memory()}
 
     def memory(self) -> dict:
@@ -524,6 +525,8 @@ def main() -> int:
     parser.add_argument("--flood-reconnect", action="store_true", help="the flooder comes back after each disconnect")
     parser.add_argument("--soak", type=float, metavar="SECONDS", help="only the soak: joining, voting, asking, "
                         "reconnecting for SECONDS (make bench-soak: 600)")
+    parser.add_argument("--no-sqlite", action="store_true", help="--cluster without the one-process SQLite run "
+                        "it compares PostgreSQL with")
     parser.add_argument("--tree", help="start the servers from this directory (a prepared copy of the app)")
     args = parser.parse_args()
     if args.code:
