@@ -219,7 +219,6 @@ def poll_flows(poll: Poll, min_group: int, first: int | None = None, last: int |
     words = labels(poll)
     result.update(
         {
-            "poll_id": poll.id,
             "prompt": poll.prompt,
             "kind": poll.kind.value,
             "first": first,

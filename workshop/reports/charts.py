@@ -2,6 +2,7 @@
 
 from markupsafe import Markup
 
+from ..live.sankey import sankey_svg
 from .gap import gap_chart
 from .svg import bar_chart, grouped_chart, median_chart, pattern_index, stacked_chart, timeline_chart
 
@@ -105,6 +106,21 @@ def reaction_charts(reactions: dict | None) -> dict | None:
                                        labels, "Hidden so no one's reactions can be worked out")}
 
 
+def moves_charts(poll: dict) -> dict:
+    """Who moved from the first run to the last (live/sankey.py, as on the projector but for paper): everyone, then
+    each side (None for a side hidden whole, or whose every flow is merged: the report says it in words)."""
+    moves = poll["moves"]
+    uid, name = f"poll{poll['id']}-moves", f"Poll {poll['position'] + 1}: who moved from round {moves['first']} to round {moves['last']}"
+
+    def chart(key: str, table: dict, who: str):
+        return sankey_svg(f"{uid}-{key}", table, moves["labels"], moves["answers"], "print", f"{name}: {who}",
+                          moves["first"], moves["last"])
+
+    sides = [(g, chart(f"s{i}", g, g["stance"]) if g.get("flows") else None)  # hidden, or every flow merged: words
+             for i, g in enumerate(moves["by_stance"])]
+    return {"overall": chart("all", moves, "everyone"), "sides": sides}
+
+
 def report_charts(report: dict) -> dict:
     """Every chart of a report, keyed for the template."""
     charts = {"attendance": attendance_chart(report["attendance"]), "questions": questions_chart(report["questions"]),
@@ -114,5 +130,6 @@ def report_charts(report: dict) -> dict:
         charts["polls"][poll["id"]] = {
             "rounds": {run["round"]: round_charts(poll, run) for run in poll["rounds"]},
             "shift": shift_chart(poll) if poll["shift"] else None,
+            "moves": moves_charts(poll) if poll.get("moves") else None,
         }
     return charts

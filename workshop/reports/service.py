@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..live.flows import poll_flows
 from ..live.models import VERDICTS, Participant, Poll, PollKind, PollState, ReactionCount, Reactor, TextAnswer, Vote
 from ..live.perception import perception, predicts
 from ..live.tally import NOT_STATED, hidden_groups, scale_stats, tally
@@ -160,8 +161,10 @@ def poll_report(poll: Poll) -> dict:
         "scale": poll.scale if poll.kind == PollKind.scale else None,
         "rounds": [{"round": r, **tally(poll, r, min_group(), full=True)} for r in runs], "shift": None,
     }
+    report["moves"] = None  # who moved from the first run to the last (live/flows.py): re-run polls, one answer each
     if len(runs) >= 2 and poll.kind != PollKind.text:
         report["shift"] = opinion_shift(poll, runs[0], runs[-1])
+        report["moves"] = poll_flows(poll, min_group(), runs[0], runs[-1])  # None for classic polls
     if predicts(poll):  # the perception gap of every run (live/perception.py: the projector's figures and rule)
         for run in report["rounds"]:
             run["perception"] = perception(poll, run["round"], min_group())

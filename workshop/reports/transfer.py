@@ -28,7 +28,7 @@ REGISTRATION_FIELDS = ("id", "name", "email", "organisation", "stance", "needs",
                        "manage_token", "consent_at", "created_at", "checked_in_at", "cancelled_at")
 PARTICIPANT_FIELDS = ("id", "stance", "registration_id", "created_at")
 POLL_FIELDS = ("id", "position", "kind", "prompt", "options", "state", "round", "show_live", "revealed",
-               "opened_at", "closed_at", "timer_seconds", "settings", "predict")
+               "opened_at", "closed_at", "timer_seconds", "settings", "predict", "rerun_planned")
 VOTE_FIELDS = ("round", "participant_id", "choice", "stance", "created_at", "updated_at")
 PREDICTION_FIELDS = ("round", "participant_id", "target", "pick", "snog", "marry", "avoid", "stance", "created_at",
                      "updated_at")
