@@ -1,7 +1,7 @@
 """Reactions: phones tap an emoji, the projector shows the room's mood; never a row or a broadcast per tap.
 
-A tap is refused at once when it is not a known reaction or comes less than REACTION_GAP seconds after the
-phone's last one (this process: a phone's socket lives on one). The rest is checked once per round inside the
+A tap is refused at once when it is not a known reaction or the phone taps faster than one a REACTION_GAP
+(a token bucket in this process: a phone's socket lives on one). The rest is checked once per round inside the
 writing transaction, like votes: the workshop's switch and set, the voting pass. A round (group_commit.py,
 lingering REACTION_GROUP_WAIT, a tick) adds what it accepted to one counter row per (workshop, segment,
 stance, reaction) and records who reacted per segment (the hidden-group rule needs people, not taps), in one
@@ -36,14 +36,15 @@ NS = "/live"
 TOO_FAST = "One reaction a second: wait a moment."
 OFF = "Reactions are switched off."
 UNKNOWN = "That reaction is not on offer here."
+BURST = 1.5  # the bucket's size in taps: half a tap of slack for the network's jitter
 
 _lock = threading.Lock()
 
 
 def _memory(name: str) -> dict:
-    """This app's (this process's) state: "last": participant -> when its last tap was let through (monotonic);
+    """This app's (this process's) state: "taps": participant -> (tokens, when counted; monotonic);
     "shown": workshop -> ((segment, workshop created at), totals) last broadcast."""
-    return current_app.extensions.setdefault("reactions", {"last": {}, "shown": {}})[name]
+    return current_app.extensions.setdefault("reactions", {"taps": {}, "shown": {}})[name]
 
 
 def reactions_payload(workshop: Workshop, totals: bool = False) -> dict:
@@ -79,15 +80,23 @@ def react(participant_id: int, reaction) -> dict:
 
 
 def _take_turn(participant_id: int) -> None:
-    """At most one tap per REACTION_GAP seconds per phone (refused taps do not move the clock)."""
-    now, gap, last = time.monotonic(), current_app.config.get("REACTION_GAP", 1.0), _memory("last")
+    """At most one tap a REACTION_GAP per phone: a token bucket refilled one a gap, holding at most BURST.
+
+    A phone tapping once a second always passes though the network bunches its taps (up to half a gap early);
+    a second tap within half a gap of the first never does. Refused taps take nothing.
+    """
+    now, gap, taps = time.monotonic(), current_app.config.get("REACTION_GAP", 1.0), _memory("taps")
+    if gap <= 0:
+        return
     with _lock:
-        if now - last.get(participant_id, -gap) < gap:
+        tokens, at = taps.get(participant_id, (BURST, now))
+        tokens = min(BURST, tokens + (now - at) / gap)
+        if tokens < 1:
             raise LiveError(TOO_FAST)
-        last[participant_id] = now
-        if len(last) > 20_000:  # phones that stopped tapping
-            for pid in [p for p, at in last.items() if now - at > gap]:
-                del last[pid]
+        taps[participant_id] = (tokens - 1, now)
+        if len(taps) > 20_000:  # phones that stopped tapping (a full bucket is the same as none)
+            for pid in [p for p, (_, at) in taps.items() if now - at > BURST * gap]:
+                del taps[pid]
 
 
 def switch_reactions(workshop: Workshop, on: bool) -> dict:
