@@ -448,9 +448,20 @@ async def main_async(args) -> dict:
     result["servers"] = result["passes"][0]["servers"]  # the first pass, for the readers of older results
     if not (args.no_flood or args.smoke) and args.only != "baseline":  # CI's smoke stays small: `--flood --smoke`
         result["flood"] = await run_flood(args, log)
-    if not args.smoke and args.only != "baseline":
+    if not (args.smoke or args.no_text) and args.only != "baseline":
         result["text"] = await run_text(args, log)
+    if not (args.smoke or args.no_reactions) and args.only != "baseline":
+        result["reactions"] = await run_reactions(log)
     return result
+
+
+async def run_reactions(log) -> dict:
+    """The reaction phase: 500 phones voting, then the same with 2,000 phones reacting (bench/reacting.py)."""
+    from .reacting import REACT, reaction_phase
+
+    log("app, a room reacting while it votes:")
+    raise_fd_limit()
+    return await reaction_phase(dict(REACT), log)
 
 
 async def bench_one(name: str, plan: dict, log, profile: Path | None) -> dict:
@@ -521,6 +532,8 @@ def main() -> int:
                         "working tree with whatever others have not committed yet")
     parser.add_argument("--flood", action="store_true", help="only the phase with a phone that floods")
     parser.add_argument("--no-flood", action="store_true", help="the ladder without the flood phase")
+    parser.add_argument("--no-reactions", action="store_true", help="the ladder without the reaction phase")
+    parser.add_argument("--no-text", action="store_true", help="the ladder without the open-text phase")
     parser.add_argument("--text", action="store_true", help="only the open-text phase (every phone answers once)")
     parser.add_argument("--flood-reconnect", action="store_true", help="the flooder comes back after each disconnect")
     parser.add_argument("--soak", type=float, metavar="SECONDS", help="only the soak: joining, voting, asking, "
@@ -583,14 +596,21 @@ def with_flood(analyse, table):
             text = result["text"]["analysis"]
             out["integrity_failures"] = out["integrity_failures"] + text["integrity_failures"]
             out["text_targets"] = text["targets"]
+        if "reactions" in result:
+            reactions = result["reactions"]["analysis"]
+            out["integrity_failures"] = out["integrity_failures"] + reactions["integrity_failures"]
+            out["reaction_targets"] = reactions["targets"]
         return out
 
     def text(result: dict) -> str:
         from .text import text_table
 
         flood = f"\n\nA phone that floods:\n\n{flood_table(result['flood'])}" if "flood" in result else ""
+        from .reacting import reaction_table
+
         text = f"\n\nOpen text:\n\n{text_table(result['text'])}" if "text" in result else ""
-        return table(result) + flood + text
+        react = f"\n\nReactions while voting:\n\n{reaction_table(result['reactions'])}" if "reactions" in result else ""
+        return table(result) + flood + text + react
 
     return analysis, text
 

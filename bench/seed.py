@@ -14,7 +14,7 @@ def main() -> None:
     from workshop import create_app
     from workshop.accounts.service import save_facilitator
     from workshop.live.service import create_poll
-    from workshop.planner.service import create_workshop
+    from workshop.planner.service import create_workshop, set_reactions_on
 
     app = create_app()
     with app.app_context():
@@ -23,6 +23,7 @@ def main() -> None:
         workshop = create_workshop({"title": "Benchmark room", "slug": "bench-room", "join_code": "BENCH",
                                     "capacity": 10_000, "starts_at": start, "ends_at": start + timedelta(hours=2)}, user)
         poll = create_poll(workshop, "choice", "Which answer?", [f"Answer {n}" for n in range(OPTIONS)], show_live=True)
+        set_reactions_on(workshop, True)  # as the demo: phones show the bar; the reaction phase storms it
         verdict = create_poll(workshop, "verdict", VERDICT_PROMPT, [], show_live=True)
         text = create_poll(workshop, "text", "One word for the room?", [], show_live=True,
                            settings={"per_person": 1, "max_length": 40})
