@@ -6,6 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.e2e.checks import axe_violations
 from tests.e2e.screens import (
     ACTIVIST,
     CORPORATE,
@@ -46,9 +47,10 @@ def counts(projector) -> dict:
       [g.classList.contains('other-count') ? 'other' : g.dataset.from + '>' + g.dataset.to, g.textContent.trim()]))""")
 
 
-def test_a_rerun_shows_who_moved_on_the_projector(server, facilitator_page, new_page, join_phone, screenshot):
-    control = open_control(facilitator_page, server.slug)
-    big = open_projector(new_page(viewport=SIZES[0]), server.code)
+def test_a_rerun_shows_who_moved_on_the_projector(server, facilitator_state, new_page, join_phone, screenshot):
+    # bypass_csp: axe-core is injected into the control screen and the projector (tests/e2e/checks.py)
+    control = open_control(new_page(storage_state=facilitator_state, bypass_csp=True), server.slug)
+    big = open_projector(new_page(viewport=SIZES[0], bypass_csp=True), server.code)
     small = open_projector(new_page(viewport=SIZES[1]), server.code)
     card = control.locator("#polls > li", has_text=RERUN)
     expect(card.locator(".rerun-tag")).to_have_text("Re-run planned")  # the demo plans this poll as a re-run
@@ -104,6 +106,8 @@ def test_a_rerun_shows_who_moved_on_the_projector(server, facilitator_page, new_
         assert found["headline"] >= floor - 0.01, (label, found["headline"])
     panel.scroll_into_view_if_needed()
     screenshot(control, "control-who-moved")
+    assert axe_violations(big) == []
+    assert axe_violations(control, "#moves-panel") == []
 
     # A reload (a projector reconnecting) gets the same view from the state message.
     big.reload()

@@ -345,3 +345,23 @@ def test_votes_while_shown_redraw_the_projectors_diagram(socket_client, make_wor
     pulse.flush()
     sent = [m["args"][0] for m in projector.get_received("/live") if m["name"] == "moves"]
     assert sent[-1]["flows"][0]["n"] == 12
+
+
+def test_the_planner_marks_a_poll_planned_as_a_rerun(client, make_facilitator, make_workshop):
+    host = make_facilitator()
+    workshop = make_workshop(host)
+    login(client, host)
+    client.post(
+        f"/planner/{workshop.slug}/polls", data={"kind": "verdict", "prompt": "Again later?", "rerun_planned": "y"}
+    )
+    poll = db.session.query(Poll).one()
+    assert poll.rerun_planned
+    page = client.get(f"/planner/{workshop.slug}/polls").get_data(as_text=True)
+    assert '<span class="tag">re-run planned</span>' in page
+    assert (
+        "checked"
+        in client.get(f"/planner/{workshop.slug}/polls/{poll.id}").get_data(as_text=True).split("rerun_planned")[1][:80]
+    )
+    client.post(f"/planner/{workshop.slug}/polls/{poll.id}", data={"kind": "verdict", "prompt": "Once only"})
+    db.session.expire_all()
+    assert db.session.get(Poll, poll.id).rerun_planned is False
