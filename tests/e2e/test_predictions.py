@@ -51,7 +51,7 @@ MEASURE = """() => {
 def predict_pick(phone, answer: str) -> None:
     """Tap a quick pick on the prediction card; wait for the server's acknowledgement."""
     card = phone.locator(".predict-card")
-    card.locator(".predict-picks").get_by_role("button", name=answer, exact=True).click()
+    card.locator(".predict-picks").get_by_role("button", name=f"Predict {answer}", exact=True).click()
     expect(phone.locator("#predict-status")).to_have_text(
         "Prediction received. You can change it while the poll is open."
     )
@@ -120,7 +120,7 @@ def test_twelve_phones_predict_and_the_projector_names_the_gap(
     predict_pick(acts[5], "Avoid")
     for phone, answer in zip(acts, ACT_PICKS, strict=True):
         predict_pick(phone, answer)
-    expect(acts[5].locator(".predict-picks").get_by_role("button", name="Snog")).to_have_attribute(
+    expect(acts[5].locator(".predict-picks").get_by_role("button", name="Predict Snog")).to_have_attribute(
         "aria-pressed", "true"
     )
     screenshot(acts[0], "phone-predict")

@@ -85,8 +85,9 @@
     var group = el("div", { className: "predict-picks", role: "group", "aria-label": "Most of " + who + " chose" });
     VERDICTS.forEach(function (v) {
       var chosen = phone.mine && phone.mine.pick === v && phone.mine.target === who;
+      // Named "Predict Snog" (the visible word inside it): never confused with the vote's own "Snog" button.
       var b = el("button", { type: "button", "data-key": "predict-" + v, "aria-pressed": chosen ? "true" : "false",
-        className: "answer answer-" + v + (chosen ? " chosen" : "") });
+        "aria-label": "Predict " + Live.LABELS[v], className: "answer answer-" + v + (chosen ? " chosen" : "") });
       if (window.Marks) b.appendChild(Marks.icon(v));
       b.appendChild(el("span", { text: Live.LABELS[v] }));
       b.addEventListener("click", function () { send({ poll_id: phone.poll.id, target: who, pick: v }); });
