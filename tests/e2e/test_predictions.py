@@ -6,6 +6,7 @@ control screen shows the same figures in a table with the prediction count."""
 
 from playwright.sync_api import expect
 
+from tests.e2e.checks import axe_violations
 from tests.e2e.screens import (
     ACTIVIST,
     CORPORATE,
@@ -58,7 +59,7 @@ def predict_pick(phone, answer: str) -> None:
 
 
 def test_twelve_phones_predict_and_the_projector_names_the_gap(
-    server, facilitator_page, new_page, join_phone, screenshot
+    server, facilitator_page, new_page, join_phone, phone_page, screenshot
 ):
     # The planner: a verdict poll with the switch on (the switch shows for verdict polls only).
     page = facilitator_page
@@ -72,8 +73,13 @@ def test_twelve_phones_predict_and_the_projector_names_the_gap(
     expect(page.locator("main")).to_contain_text(PROMPT)
 
     control = open_control(facilitator_page, server.slug)
-    projectors = [open_projector(new_page(viewport=size), server.code) for size in SIZES]
-    corps = [join_phone(CORPORATE, wait=False) for _ in CORP_VOTES]
+    projectors = [open_projector(new_page(viewport=size, bypass_csp=True), server.code) for size in SIZES]
+    corps = [join_phone(CORPORATE, wait=False) for _ in CORP_VOTES[1:]]
+    checked = phone_page(bypass_csp=True)  # axe is injected: this phone's context bypasses the CSP
+    checked.goto(f"/j/{server.code}")
+    checked.get_by_label(CORPORATE, exact=True).check()
+    checked.get_by_role("button", name="Join the session").click()
+    corps.append(checked)
     acts = [join_phone(ACTIVIST, wait=False) for _ in ACT_VOTES]
     for phone in corps + acts:
         expect(phone.locator("#conn")).to_have_text("Live")
@@ -110,6 +116,7 @@ def test_twelve_phones_predict_and_the_projector_names_the_gap(
         expect(phone.locator(".split-value")).to_have_text(["24 %", "23 %", "53 %"])
         if phone is corps[5]:
             screenshot(phone, "phone-predict-split")
+            assert axe_violations(phone) == []
         phone.get_by_role("button", name="Send my split").click()
         expect(phone.locator("#predict-status")).to_contain_text("Prediction received")
         expect(phone.locator(".predict-mine")).to_have_text(
@@ -146,6 +153,8 @@ def test_twelve_phones_predict_and_the_projector_names_the_gap(
         expect(side.locator(".gap-line .side-mark")).to_have_text("\u25b2")  # ▲: colour never alone
         projector.wait_for_timeout(300)
         screenshot(projector, "projector-perception-gap" + ("" if size["width"] == 1920 else "-1280"))
+        if size["width"] == 1920:
+            assert axe_violations(projector) == []
         found = projector.evaluate(MEASURE)
         label = f"{size['width']}x{size['height']}"
         assert not found["outside"], f"{label}: outside the viewport: {found['outside'][:5]}"
