@@ -319,3 +319,27 @@ def test_planner_form_turns_prediction_on(client, make_facilitator, make_worksho
     assert [p.predict for p in polls] == [True, False]
     page = client.get(f"/planner/{workshop.slug}/polls/{polls[0].id}").get_data(as_text=True)
     assert "Ask phones to predict the other side" in page and 'id="predict"' in page and "checked" in page
+
+
+def test_a_flooding_phone_is_told_to_wait(app, socket_client, make_workshop):
+    workshop = two_sides(make_workshop)
+    poll = predict_poll(workshop)
+    service.open_poll(poll)
+    person = voter(workshop, poll, ACT, "snog")
+    sc = socket_client(auth={"code": workshop.join_code, "role": "phone", "token": person.token})
+    app.config["RATELIMIT_ENABLED"] = True
+    acks = [
+        sc.emit("predict", {"poll_id": poll.id, "pick": "snog"}, namespace="/live", callback=True) for _ in range(25)
+    ]
+    refused = [a["error"] for a in acks if not a["ok"]]
+    assert acks[0]["ok"] and refused
+    assert set(refused) <= {"Too many predictions: wait a few seconds.", "Too many requests: slow down."}
+    assert db.session.query(Prediction).count() == 1
+
+
+def test_the_demo_asks_for_predictions_on_two_verdict_polls(app, make_facilitator):
+    from workshop.demo import seed_demo
+
+    workshop = seed_demo([make_facilitator()])
+    predicted = [p for p in service.list_polls(workshop) if p.predict]
+    assert len(predicted) == 2 and all(p.kind.value == "verdict" for p in predicted)
