@@ -33,7 +33,7 @@ def test_report_shows_the_numbers_and_every_chart(client, ran):
     assert (figure(html, "questions"), figure(html, "answered"), figure(html, "dismissed")) == ("6", "1", "2")
     assert html.count('<svg class="chart-svg"') == CHARTS_PER_REPORT
     assert "Hidden so no one&#39;s vote can be worked out (groups under 5 votes)" in html
-    assert "Round 2:" in html and "Avoid → Snog <strong>" in html
+    assert "Round 2:" in html and "Who moved</a>, below (moves of fewer than 5 people merged)" in html
     assert "3 min late" in html
     assert "reggie" not in html.lower() and "Step-free" not in html and "Asker" not in html
 
