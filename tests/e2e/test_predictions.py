@@ -7,6 +7,7 @@ control screen shows the same figures in a table with the prediction count."""
 from playwright.sync_api import expect
 
 from tests.e2e.checks import axe_violations
+from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.screens import (
     ACTIVIST,
     CORPORATE,
@@ -172,3 +173,14 @@ def test_twelve_phones_predict_and_the_projector_names_the_gap(
     screenshot(control, "control-perception-gap")
     expect(first.locator(".perception-lines .gap-text")).to_have_text(LINES)
     expect(first.locator(".predict-mine")).to_have_text(f"Your prediction: most of {ACTIVIST} chose Avoid.")
+
+    # The report: the same gap as an SVG chart that prints, and the table.
+    page.goto(f"/planner/{server.slug}/report")
+    poll = page.locator(".report-poll", has_text=PROMPT)
+    section = poll.locator(".report-perception")
+    expect(section.locator("h5")).to_have_text("Predict the other side: 12 predictions")
+    expect(section.locator("svg title")).to_contain_text("predict the other side")
+    expect(section.locator("table tbody tr").first).to_contain_text(LINES[0])
+    page.emulate_media(media="print")
+    section.scroll_into_view_if_needed()
+    section.screenshot(path=str(ARTIFACTS / "report-perception-gap.png"))  # printed: black on white
