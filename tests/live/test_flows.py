@@ -274,6 +274,9 @@ def test_show_moves_is_what_the_projector_gets_on_reconnect(make_workshop, make_
     assert live_state.session_state(workshop, "projector")["moves"]["side"] == ACT
     with pytest.raises(LiveError, match="stances"):
         moves.show_moves(poll, True, "Martians")
+    nobody = moves.show_moves(poll, True, "Both")  # a stance none of whose people voted: hidden like a small one
+    assert nobody["hidden"] and nobody["flows"] == [] and "Too few people on this side to show" in nobody["svg"]
+    assert nobody["headline"] == "Too few people on this side to show who moved (under 5)"
     moves.show_moves(poll, False)
     assert live_state.session_state(workshop, "projector")["moves"] is None
     moves.show_moves(poll, True)

@@ -233,8 +233,14 @@ def poll_flows(poll: Poll, min_group: int, first: int | None = None, last: int |
     return result
 
 
-def side_view(flows: dict, side: str | None) -> dict | None:
-    """The table a screen shows: overall (``side`` None) or one stance's (None if unknown; hidden stays hidden)."""
+def side_view(flows: dict, side: str | None) -> dict:
+    """The table a screen shows: overall (``side`` None) or one stance's (hidden stays hidden; a side none of whose
+    people voted is hidden too: too few people)."""
     if not side:
         return flows
-    return next((g for g in flows["by_stance"] if g["stance"] == side), None)
+    hidden = {
+        "stance": side,
+        "hidden": True,
+        "headline": headline({"hidden": True, "min_group": flows["min_group"]}, {}),
+    }
+    return next((g for g in flows["by_stance"] if g["stance"] == side), hidden)

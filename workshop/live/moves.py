@@ -36,8 +36,6 @@ def moves_payload(poll: Poll, side: str | None = None, full: bool = False) -> di
     if flows is None:
         return None
     view = side_view(flows, side if side != EVERYONE else None)
-    if view is None:
-        return None
     stances = list(poll.workshop.stances)
     words = flows["labels"]
     side = None if side in (None, EVERYONE) else side
@@ -60,7 +58,17 @@ def moves_payload(poll: Poll, side: str | None = None, full: bool = False) -> di
         "other": table["other"],
         "flows": [{**f, "from_label": words[f["from"]], "to_label": words[f["to"]]} for f in table["flows"]],
         "svg": str(
-            sankey_svg(f"moves{poll.id}", table, words, flows["answers"], "stage", title, flows["first"], flows["last"])
+            sankey_svg(
+                f"moves{poll.id}",
+                table,
+                words,
+                flows["answers"],
+                "stage",
+                title,
+                flows["first"],
+                flows["last"],
+                "Too few people on this side to show" if view.get("hidden") else "Nobody voted in both rounds",
+            )
         ),
     }
     if full:

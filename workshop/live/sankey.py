@@ -147,9 +147,10 @@ def sankey_svg(
     title: str = "Who moved",
     first: int = 1,
     last: int = 2,
+    empty: str = "Nobody voted in both rounds yet",
 ) -> Markup:
     """The diagram for one table of live/flows.py (overall or one stance's): ``table`` has ``flows``
-    ([{"from", "to", "n"}], shown) and ``other`` (people in merged flows)."""
+    ([{"from", "to", "n"}], shown) and ``other`` (people in merged flows); ``empty``: what it says without any."""
     t = THEMES[theme]
     width, height, font, node_w, ink, gap = t["width"], t["height"], t["font"], t["node"], t["ink"], t["gap"]
     flows = [f for f in table.get("flows", []) if f["n"] > 0]
@@ -294,7 +295,7 @@ def sankey_svg(
     if not flows and not other:
         parts.append(
             f'<text x="{width / 2:.1f}" y="{height / 2:.1f}" font-size="{font}" text-anchor="middle" '
-            f'fill="{ink}">Nobody voted in both rounds yet</text>'
+            f'fill="{ink}">{escape(empty)}</text>'
         )
     desc = "; ".join(summary) or "No flows to show"
     return Markup(
