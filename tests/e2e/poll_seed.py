@@ -3,6 +3,7 @@
 ``python -m tests.e2e.poll_seed SLUG STATE`` with the server's environment. STATE is
 ``scale-<stances>-<voting|results>``: the workshop ``SLUG`` (re)created with that many stances, a 0-10 scale
 poll, five phones per stance voting around a centre that differs per stance, five without one.
+``predict-<stances>-results``: a verdict poll whose phones (five per stance) predicted another side, revealed.
 ``text-<stances>-<results|many>``: an open-text poll, five phones per stance (two answers each: words their
 side shares with others, and words of their own), but three for "Neither" and two without a stance (together
 five: hidden, their words never attributed); ``many``: 45 more different words.
@@ -11,7 +12,7 @@ five: hidden, their words never attributed); ``many``: 45 more different words.
 import sys
 
 from workshop import create_app
-from workshop.live import ballots, texts
+from workshop.live import ballots, predictions, texts
 from workshop.live import service as live
 
 from .stage_seed import reset_workshop
@@ -68,6 +69,26 @@ def seed_text(slug: str, stances: int, phase: str) -> None:
     live.reveal_poll(poll)
 
 
+PREDICT_PROMPT = "An NHS Trust and a patient campaign group co-run a social marketing campaign."
+VERDICTS = ["snog", "marry", "avoid"]
+
+
+def seed_predict(slug: str, stances: int, phase: str) -> None:
+    """A verdict poll that asks for predictions: five phones per stance vote (stance i mostly the i-th verdict)
+    and each guesses the next stance in the list would mostly choose the verdict two after its own; revealed."""
+    workshop = reset_workshop(slug, stances)
+    poll = live.create_poll(workshop, "verdict", PREDICT_PROMPT, [], predict=True)
+    live.open_poll(poll)
+    for i, stance in enumerate(workshop.stances):
+        target = workshop.stances[(i + 1) % stances]
+        for n in range(5):
+            person = live.create_participant(workshop, stance)
+            ballots.submit_vote(person.id, poll.id, VERDICTS[(i + (n == 4)) % 3])
+            predictions.submit_prediction(person.id, poll.id, target, VERDICTS[(i + 2) % 3], None)
+    live.close_poll(poll)
+    live.reveal_poll(poll)
+
+
 def seed(slug: str, state: str) -> None:
     """Create the workshop in ``state``."""
     kind, stances, phase = state.split("-")
@@ -75,6 +96,8 @@ def seed(slug: str, state: str) -> None:
         seed_scale(slug, int(stances), phase)
     if kind == "text":
         seed_text(slug, int(stances), phase)
+    if kind == "predict":
+        seed_predict(slug, int(stances), phase)
 
 
 if __name__ == "__main__":

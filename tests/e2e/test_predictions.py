@@ -4,10 +4,14 @@ reload that brings the prediction back); the facilitator reveals and the project
 per side in the exact words the room reads, at reading size, without scrolling at 1920x1080 and 1280x720; the
 control screen shows the same figures in a table with the prediction count."""
 
+import subprocess
+import sys
+
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.checks import axe_violations
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, ROOT
 from tests.e2e.screens import (
     ACTIVIST,
     CORPORATE,
@@ -48,6 +52,10 @@ MEASURE = """() => {
     read: Array.from(document.querySelectorAll('.gap-line, .gap-figures')).map(n => parseFloat(getComputedStyle(n).fontSize)),
   };
 }"""
+
+
+SHOWN_SIZES = """() => Array.from(document.querySelectorAll('.gap-line, .gap-figures'))
+  .filter(n => !n.closest('[hidden]')).map(n => parseFloat(getComputedStyle(n).fontSize))"""
 
 
 def predict_pick(phone, answer: str) -> None:
@@ -184,3 +192,42 @@ def test_twelve_phones_predict_and_the_projector_names_the_gap(
     page.emulate_media(media="print")
     section.scroll_into_view_if_needed()
     section.screenshot(path=str(ARTIFACTS / "report-perception-gap.png"))  # printed: black on white
+
+
+@pytest.fixture(scope="module")
+def screens(browser):
+    """One projector page per screen size."""
+    contexts = [browser.new_context(viewport=size) for size in SIZES]
+    yield [context.new_page() for context in contexts]
+    for context in contexts:
+        context.close()
+
+
+@pytest.mark.parametrize("stances", [4, 6])
+def test_many_sides_fit_both_screens_at_reading_size(server, screens, stances, screenshot):
+    """Four and six sides: every gap line reaches the room, paged when they do not all fit at reading size."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.e2e.poll_seed", "layout", f"predict-{stances}-results"],
+        cwd=ROOT,
+        env=server.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    for page, size in zip(screens, SIZES, strict=True):
+        page.goto(f"{server.url}/live/LAYOUT/screen")
+        expect(page.locator("#conn")).to_have_text("Live")
+        expect(page.locator(".gap-side")).to_have_count(stances)
+        page.wait_for_timeout(300)
+        screenshot(page, f"projector-perception-gap-{stances}-sides-{size['width']}")
+        found = page.evaluate(MEASURE)
+        label = f"{stances} sides at {size['width']}x{size['height']}"
+        assert not found["outside"], f"{label}: outside the viewport: {found['outside'][:5]}"
+        assert not found["scrolls"] and not found["clipped"], f"{label}: the page or stage would scroll"
+        floor = 48 * (1 if size["width"] == 1920 else 2 / 3)
+        shown = page.evaluate(SHOWN_SIZES)
+        assert shown and min(shown) >= floor - 0.01, f"{label}: text at {min(shown)} px"
+        # Every side's line is on the screen now or on a later page.
+        lines = page.locator(".gap-side .gap-text").all_text_contents()
+        assert len(lines) == stances and all(" thought " in line and " chose " in line for line in lines)

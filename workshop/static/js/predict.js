@@ -235,16 +235,19 @@
     panel.appendChild(el("h3", { className: "perception-head", text: "Predict the other side · " +
       Live.plural(results.total, "vote") + " · " + Live.plural(gap.predictions, "prediction") }));
     var hidden = 0;
+    // .split > .stance: with many sides the projector pages through them at reading size (projector.js fit).
+    var sides = el("div", { className: "split gap-sides" });
     gap.sides.forEach(function (side) {
       if (side.hidden) { hidden++; return; }
-      var block = el("article", { className: "gap-side", "data-stance": side.stance });
+      var block = el("article", { className: "gap-side stance", "data-stance": side.stance });
       block.appendChild(el("p", { className: "gap-line" }, mark(side.mark),
         el("span", { className: "gap-text", text: side.line || side.stance + " chose " + Live.LABELS[side.chose.answer] + ": " + side.chose.pct + " %." })));
       block.appendChild(figures("Chose", side.shares, side.chose.answer));
       if (side.predicted) block.appendChild(figures("Predicted", side.predicted.shares, side.predicted.answer));
       else block.appendChild(el("p", { className: "gap-few", text: "Too few predictions about " + side.stance + " to show." }));
-      panel.appendChild(block);
+      sides.appendChild(block);
     });
+    panel.appendChild(sides);
     if (hidden) {
       panel.appendChild(el("p", { className: "gap-note", text: hidden + " group" + (hidden > 1 ? "s" : "") +
         " hidden so no one's vote or prediction can be worked out." }));
