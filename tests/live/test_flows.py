@@ -10,7 +10,17 @@ from tests.conftest import login
 from workshop.extensions import db
 from workshop.live import ballots, moves, service
 from workshop.live import state as live_state
-from workshop.live.flows import JOINED, LEFT, build_flows, flow_rows, headline, labels, lines, poll_flows
+from workshop.live.flows import (
+    JOINED,
+    LEFT,
+    build_flows,
+    flow_rows,
+    headline,
+    labels,
+    lines,
+    poll_flows,
+    scale_bands,
+)
 from workshop.live.models import Poll
 from workshop.live.service import LiveError
 from workshop.realtime import pulse
@@ -368,3 +378,27 @@ def test_the_planner_marks_a_poll_planned_as_a_rerun(client, make_facilitator, m
     client.post(f"/planner/{workshop.slug}/polls/{poll.id}", data={"kind": "verdict", "prompt": "Once only"})
     db.session.expire_all()
     assert db.session.get(Poll, poll.id).rerun_planned is False
+
+
+def test_a_scale_moves_between_three_bands(make_workshop, make_participant):
+    workshop = make_workshop()
+    settings = {"min": 0, "max": 10, "low": "Avoid", "high": "Marry", "mid": "Snog"}
+    poll = service.create_poll(workshop, "scale", "How close?", [], settings=settings)
+    phones = [make_participant(workshop, CORP) for _ in range(12)]
+    rerun(
+        workshop,
+        poll,
+        [{p: str(n % 4) for n, p in enumerate(phones)}, {p: str(7 + n % 4) for n, p in enumerate(phones)}],
+    )
+    result = poll_flows(poll, 5)
+    assert labels(poll) == {
+        "0..3": "0–3 Avoid",
+        "4..6": "4–6 Snog",
+        "7..10": "7–10 Marry",
+        JOINED: "Joined",
+        LEFT: "Left",
+    }
+    assert shown(result) == {("0..3", "7..10"): 12}
+    assert result["headline"] == "12 people changed their answer; most moved 0–3 Avoid → 7–10 Marry (12)"
+    five = service.create_poll(workshop, "scale", "1 to 5?", [], settings={"min": 1, "max": 5})
+    assert [label for _, label, _, _ in scale_bands(five)] == ["1–2", "3", "4–5"]

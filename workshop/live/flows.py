@@ -171,12 +171,44 @@ def mark(stances: list[str], stance: str) -> str:
 # --- words -----------------------------------------------------------------------------------
 
 
+def scale_bands(poll: Poll) -> list[tuple[str, str, int, int]]:
+    """A scale's points in three bands, low, middle and high ((key, label, lowest, highest)): eleven points on
+    each side would not fit the projector at reading size, and would split the room into flows too small to show.
+    0 to 10 gives "0–3 Avoid", "4–6 Snog", "7–10 Marry" (the scale's own words, when it has them)."""
+    low, high = poll.scale["min"], poll.scale["max"]
+    span, words = high - low + 1, (poll.scale["low"], poll.scale["mid"], poll.scale["high"])
+    cuts = [low + round(span * k / 3) for k in range(4)]
+    bands = []
+    for k in range(3):
+        first, last = cuts[k], cuts[k + 1] - 1
+        if first <= last:
+            label = f"{first}–{last}" if first != last else str(first)
+            bands.append((f"{first}..{last}", f"{label} {words[k]}".strip(), first, last))
+    return bands
+
+
+def banded(poll: Poll, rows: list) -> list:
+    """A scale's rows with each point replaced by its band's key (other kinds: unchanged)."""
+    if poll.kind != PollKind.scale:
+        return rows
+    band = {str(p): key for key, _, first, last in scale_bands(poll) for p in range(first, last + 1)}
+    return [
+        (pid, band.get(before, before) if before else None, band.get(after, after) if after else None, stance)
+        for pid, before, after, stance in rows
+    ]
+
+
+def answer_keys(poll: Poll) -> list[str]:
+    """The answers a diagram's nodes stand for, in order (a scale's bands)."""
+    return [b[0] for b in scale_bands(poll)] if poll.kind == PollKind.scale else list(poll.answers)
+
+
 def labels(poll: Poll) -> dict[str, str]:
-    """Answer key -> the word shown: Snog/Marry/Avoid, an option's text, a scale point; Joined and Left."""
+    """Answer key -> the word shown: Snog/Marry/Avoid, an option's text, a scale's band; Joined and Left."""
     if poll.kind == PollKind.choice:
         words = {str(i): text for i, text in enumerate(poll.options)}
     elif poll.kind == PollKind.scale:
-        words = {a: a for a in poll.answers}
+        words = {key: label for key, label, _, _ in scale_bands(poll)}
     else:
         words = dict(VERDICT_LABELS)
     return {**words, JOINED: "Joined", LEFT: "Left"}
@@ -215,7 +247,7 @@ def poll_flows(poll: Poll, min_group: int, first: int | None = None, last: int |
             return None
         first, last = runs[-2], runs[-1]
     stances = list(poll.workshop.stances)
-    result = build_flows(flow_rows(poll.id, first, last), stances, min_group)
+    result = build_flows(banded(poll, flow_rows(poll.id, first, last)), stances, min_group)
     words = labels(poll)
     result.update(
         {
@@ -223,7 +255,7 @@ def poll_flows(poll: Poll, min_group: int, first: int | None = None, last: int |
             "kind": poll.kind.value,
             "first": first,
             "last": last,
-            "answers": [*poll.answers, JOINED, LEFT],
+            "answers": [*answer_keys(poll), JOINED, LEFT],
             "labels": words,
             "headline": headline(result, words),
         }
