@@ -167,6 +167,10 @@ def sankey_svg(
     def label_of(key: str) -> str:
         return "" if key == OTHER else _short(words.get(key, key), 12 if theme == "stage" else 18)
 
+    rows = max(len(left), len(right), 1)  # many answers (a ten-option poll): smaller type, so every node fits
+    fits = (height - font * 1.2 - gap) * 0.9 / (rows * font * 1.15 + (rows - 1) * gap)
+    if fits < 1:
+        font, gap, node_w = font * fits, gap * fits, node_w * fits
     label_w = max([len(label_of(k)) * font * 0.66 + font * 1.8 for k in [*left, *right]] + [font * 4])
     label_w = min(label_w, width * 0.3)
     head = font * 1.2
