@@ -1,9 +1,17 @@
 """Screens that (re)connect within a tick share one reading of the results; nothing else is ever stale."""
 
+import pytest
+
 from workshop.live import ballots, payloads, service
 from workshop.live import state as live_state
 
 CORP, ACT = "Corporate / public sector", "Activist / campaigner"
+
+
+@pytest.fixture(autouse=True)
+def no_earlier_readings(monkeypatch):
+    """Each test's database numbers its polls from 1 again: readings kept by earlier tests must not match."""
+    monkeypatch.setattr(payloads, "_recent", {})
 
 
 def connect_state(workshop, phone=None):
@@ -19,7 +27,6 @@ def test_a_reconnect_storm_reads_the_results_once_a_tick(make_workshop, make_pol
     ballots.submit_vote(first.id, poll.id, "snog")
     counted = []
     monkeypatch.setattr(payloads, "tally", lambda *a, **k: counted.append(1) or {"total": 1, "counts": {}})
-    monkeypatch.setattr(payloads, "_recent", {})
     states = [connect_state(workshop, phone) for phone in (first, second)] + [connect_state(workshop)]
     assert len(counted) == 1  # three screens, one count
     assert {s["poll"]["results"]["total"] for s in states} == {1}

@@ -97,9 +97,15 @@ class LiveNamespace(WorkshopNamespace):
             return refused
         return {"ok": True, "state": live_state.session_state(workshop, client.role, participant)}
 
+    light_events = frozenset({"vote"})
+
     def on_vote(self, data=None):
+        """A phone's vote (served by ``light_vote`` through the guard's light path; this is its name)."""
+        return self.light_vote(request.sid, data)
+
+    def light_vote(self, sid: str, data=None):
         """A phone's vote: acknowledged only after it is committed (group commit, see ballots.submit_vote)."""
-        client = self.clients.get(request.sid)
+        client = self.clients.get(sid)
         if client is None or client.role != "phone":
             return error("only phones can vote")
         if not isinstance(data, dict):

@@ -88,7 +88,7 @@ def recent_results(poll: Poll) -> tuple[float, dict]:
     of state or round is another key. Returns (read time, a copy of the results)."""
     key, now = (poll.id, poll.round, poll.state, poll.revealed), time.monotonic()
     hit = _recent.get(key)
-    if hit is None or now - hit[0] >= RESULTS_REUSE_SECONDS:
+    if hit is None or not 0 <= now - hit[0] < RESULTS_REUSE_SECONDS:
         if len(_recent) > 64:  # old runs and states: nothing reads them again
             _recent.clear()
         hit = _recent[key] = (now, time.time(), tally(poll, min_group=current_app.config["STANCE_MIN_GROUP"]))
