@@ -38,8 +38,9 @@ LAYOUT = """() => {
 
 def totals(projector) -> dict[str, int]:
     counts = projector.locator("#reaction-totals .reaction-total")
-    return {item.get_attribute("data-reaction"): int(item.locator(".reaction-count").inner_text())
-            for item in counts.all()}
+    return {
+        item.get_attribute("data-reaction"): int(item.locator(".reaction-count").inner_text()) for item in counts.all()
+    }
 
 
 def tap(phone, name: str) -> None:
@@ -57,7 +58,8 @@ def switch(control, key: str, on: bool) -> None:
 
 
 def test_twelve_phones_react_the_projector_counts_and_the_facilitator_switches_them_off(
-        server, join_phone, facilitator_page, new_page, screenshot):
+    server, join_phone, facilitator_page, new_page, screenshot
+):
     control = open_control(facilitator_page, server.slug)
     toggle = control.get_by_role("switch", name=re.compile("Reactions on phones and projector"))
     if toggle.get_attribute("aria-checked") != "true":  # the demo starts with reactions on; another test may not
@@ -93,7 +95,9 @@ def test_twelve_phones_react_the_projector_counts_and_the_facilitator_switches_t
     want = {key: before.get(key, 0) + n for key, n in taps.items()}
     for key, n in want.items():
         expect(projector.locator(f'#reaction-totals [data-reaction="{key}"] .reaction-count')).to_have_text(str(n))
-    expect(projector.locator('#reaction-totals [data-reaction="clap"]')).to_contain_text("Applause")  # the name, for screen readers
+    expect(projector.locator('#reaction-totals [data-reaction="clap"]')).to_contain_text(
+        "Applause"
+    )  # the name, for screen readers
     screenshot(projector, "projector-reactions")
     expect(control.locator('#reaction-totals [data-reaction="clap"] .reaction-count')).to_have_text(str(want["clap"]))
     # Switched off live from the control screen (keyboard): bars and the projector's totals and lane go at once.
@@ -116,7 +120,8 @@ def test_twelve_phones_react_the_projector_counts_and_the_facilitator_switches_t
 
 @pytest.mark.parametrize("size", SIZES, ids=["1920", "1280"])
 def test_projector_with_results_and_a_burst_in_flight_fits_without_scrolling(
-        server, size, facilitator_page, phone_page, new_page, screenshot):
+    server, size, facilitator_page, phone_page, new_page, screenshot
+):
     seed(server, "verdict-4x3-results")  # the workshop `layout` (stage_seed.py), reactions off as created
     control = open_control(facilitator_page, "layout")
     switch(control, "Enter", True)

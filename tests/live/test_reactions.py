@@ -107,7 +107,11 @@ def test_totals_run_per_segment(app, room, make_participant):
     assert reactions.segment_totals(room.id, 0) == {"wow": 1}
     assert reactions.segment_totals(room.id, talk.id) == {"clap": 2, "laugh": 1}
     assert reactions.reactions_payload(room, totals=True) == {
-        "on": True, "set": room.reactions, "segment_id": debate.id, "totals": {"think": 1}}
+        "on": True,
+        "set": room.reactions,
+        "segment_id": debate.id,
+        "totals": {"think": 1},
+    }
     assert db.session.query(Reactor).filter_by(participant_id=me.id).count() == 3  # one per segment, not per tap
 
 
@@ -143,11 +147,16 @@ def test_tick_counts_are_the_growth_since_the_last_broadcast(app, room, make_par
     reactions.react(phones[0].id, "heart")
     pulse.flush()
     first = received(projector, "reaction_tally")
-    assert len(first) == 1 and first[0]["tick"] == {"clap": 3, "heart": 1} and first[0]["totals"] == {"clap": 3, "heart": 1}
+    assert (
+        len(first) == 1
+        and first[0]["tick"] == {"clap": 3, "heart": 1}
+        and first[0]["totals"] == {"clap": 3, "heart": 1}
+    )
     reactions.react(phones[1].id, "clap")
     pulse.flush()
     assert [(m["tick"], m["totals"]) for m in received(projector, "reaction_tally")] == [
-        ({"clap": 1}, {"clap": 4, "heart": 1})]
+        ({"clap": 1}, {"clap": 4, "heart": 1})
+    ]
     pulse.flush()  # nothing new: nothing sent
     assert received(projector, "reaction_tally") == []
 
@@ -160,18 +169,25 @@ def test_socket_react_is_acknowledged_after_commit_with_error_acks(app, room, ma
     too_fast = sc.emit("react", {"reaction": "laugh"}, namespace="/live", callback=True)
     assert too_fast == {"ok": False, "error": "One reaction a second: wait a moment."}
     app.config["REACTION_GAP"] = 0
-    for payload, message in (({"reaction": "🍕"}, "not on offer"), ({"reaction": "fire"}, "not on offer"),
-                             ("clap", "send {reaction}"), (None, "send {reaction}")):
+    for payload, message in (
+        ({"reaction": "🍕"}, "not on offer"),
+        ({"reaction": "fire"}, "not on offer"),
+        ("clap", "send {reaction}"),
+        (None, "send {reaction}"),
+    ):
         ack = sc.emit("react", payload, namespace="/live", callback=True)
         assert ack["ok"] is False and message in ack["error"], (payload, ack)
     projector = socket_client(auth={"code": room.join_code, "role": "projector"})
     assert projector.emit("react", {"reaction": "clap"}, namespace="/live", callback=True) == {
-        "ok": False, "error": "only phones can react"}
+        "ok": False,
+        "error": "only phones can react",
+    }
     assert counted() == 1
 
 
 def test_switch_from_control_reaches_phones_and_projectors_and_reconnects(
-        app, client, room, make_participant, socket_client):
+    app, client, room, make_participant, socket_client
+):
     person = make_participant(room, CORP)
     sc = phone(socket_client, room, person)
     assert received(sc, "state")[0]["reactions"] == {"on": True, "set": room.reactions}
@@ -181,7 +197,9 @@ def test_switch_from_control_reaches_phones_and_projectors_and_reconnects(
     login(client, room.facilitators[0])
     control = socket_client(auth={"code": room.join_code, "role": "control"}, http=client)
     assert control.emit("reactions_switch", {"on": "no"}, namespace="/live", callback=True) == {
-        "ok": False, "error": "on must be true or false"}
+        "ok": False,
+        "error": "on must be true or false",
+    }
     ack = control.emit("reactions_switch", {"on": False}, namespace="/live", callback=True)
     assert ack == {"ok": True, "reactions": {"on": False, "set": room.reactions}}
     assert received(sc, "reactions") == [{"on": False, "set": room.reactions}]
@@ -200,9 +218,17 @@ def test_planner_form_saves_the_set_and_switch(client, make_facilitator, make_wo
     login(client, host)
     page = client.get(f"/planner/{workshop.slug}").get_data(as_text=True)
     assert "👏 Applause" in page and "💡 Good idea" in page
-    form = {"title": workshop.title, "slug": workshop.slug, "timezone": "Europe/London", "capacity": "30",
-            "starts_at": "2030-01-01T10:00", "ends_at": "2030-01-01T12:00", "join_code": workshop.join_code,
-            "stances": "A\nB", "moderation": "post"}
+    form = {
+        "title": workshop.title,
+        "slug": workshop.slug,
+        "timezone": "Europe/London",
+        "capacity": "30",
+        "starts_at": "2030-01-01T10:00",
+        "ends_at": "2030-01-01T12:00",
+        "join_code": workshop.join_code,
+        "stances": "A\nB",
+        "moderation": "post",
+    }
     too_many = client.post(f"/planner/{workshop.slug}", data={**form, "reaction_set": list(planner.REACTION_PALETTE)})
     assert "Pick at most 6 reactions" in too_many.get_data(as_text=True)
     client.post(f"/planner/{workshop.slug}", data={**form, "reactions_on": "y", "reaction_set": ["idea", "clap"]})

@@ -50,7 +50,10 @@ def test_totals_per_segment_and_per_stance_hide_small_groups_against_subtraction
     report = service.reactions_report(reacted["workshop"])
     assert [r["key"] for r in report["reactions"]] == ["clap", "heart", "laugh", "think", "wow"]
     assert [(s["title"], s["total"]) for s in report["segments"]] == [
-        (service.OUTSIDE_AGENDA, 1), ("The corporate view", 12), ("Poll round 1", 22)]
+        (service.OUTSIDE_AGENDA, 1),
+        ("The corporate view", 12),
+        ("Poll round 1", 22),
+    ]
     assert report["segments"][2]["counts"] == {"clap": 6, "heart": 10, "laugh": 6, "think": 0, "wow": 0}
     assert report["total"] == 35
     groups = {g["stance"]: g for g in report["by_stance"]}
@@ -58,7 +61,13 @@ def test_totals_per_segment_and_per_stance_hide_small_groups_against_subtraction
     # with the corporates goes by name), else everyone's hearts minus the shown groups' would be those two people's.
     assert groups[BOTH] == {"stance": BOTH, "hidden": True}
     assert groups[ACT] == {"stance": ACT, "hidden": True}
-    assert groups[CORP]["people"] == 6 and groups[CORP]["counts"] == {"clap": 6, "heart": 0, "laugh": 0, "think": 0, "wow": 1}
+    assert groups[CORP]["people"] == 6 and groups[CORP]["counts"] == {
+        "clap": 6,
+        "heart": 0,
+        "laugh": 0,
+        "think": 0,
+        "wow": 1,
+    }
     overall = {k: sum(s["counts"][k] for s in report["segments"]) for k in groups[CORP]["counts"]}
     left = {k: overall[k] - groups[CORP]["counts"][k] for k in overall}  # the attack: all minus what is shown
     assert left == {"clap": 6, "heart": 10, "laugh": 6, "think": 6, "wow": 0}  # 8 people's together, no one's alone
@@ -95,7 +104,10 @@ def test_json_export_and_import_keep_reactions(reacted):
     data = transfer.export_workshop(workshop)
     assert data["workshop"]["reactions_on"] is True and data["workshop"]["reaction_set"] == DEFAULT_REACTIONS
     assert {(c["segment"], c["stance"], c["reaction"], c["count"]) for c in data["reactions"]["counts"]} >= {
-        (None, CORP, "wow", 1), (1, BOTH, "heart", 10), (0, CORP, "clap", 6)}
+        (None, CORP, "wow", 1),
+        (1, BOTH, "heart", 10),
+        (0, CORP, "clap", 6),
+    }
     assert len(data["reactions"]["reactors"]) == 1 + 12 + 8
     data["workshop"].update(slug="copy", join_code="COPY")
     copy = transfer.import_workshop(data)
