@@ -35,7 +35,7 @@ MEASURE = """() => {
     outside,
     scrolls: document.scrollingElement.scrollHeight > innerHeight || document.scrollingElement.scrollWidth > innerWidth,
     clipped: stage.scrollHeight > stage.clientHeight + 2 || stage.scrollWidth > stage.clientWidth + 2,
-    labels: [...document.querySelectorAll('#moves-figure .count text, #moves-figure .node-label')].map(px),
+    labels: [...document.querySelectorAll('#moves-figure .count text, #moves-figure .node-label, #moves-figure .round-label')].map(px),
     headline: parseFloat(getComputedStyle(document.getElementById('moves-headline')).fontSize),
   };
 }"""

@@ -173,7 +173,7 @@ def sankey_svg(
         font, gap, node_w = font * fits, gap * fits, node_w * fits
     label_w = max([len(label_of(k)) * font * 0.66 + font * 1.8 for k in [*left, *right]] + [font * 4])
     label_w = min(label_w, width * 0.3)
-    head = font * 1.2
+    head = font * 1.3
     top, bottom = head + gap / 2, height - gap / 2
     least = font * 1.15
     k = min(
@@ -193,9 +193,9 @@ def sankey_svg(
     place("L", left, xl)
     place("R", right, xr)
     parts.append(
-        f'<text x="{xl + node_w / 2:.1f}" y="{font * 0.8:.1f}" font-size="{font * 0.7:.1f}" '
+        f'<text class="round-label" x="{xl + node_w / 2:.1f}" y="{font * 0.95:.1f}" font-size="{font}" '
         f'text-anchor="start" fill="{ink}">Round {first}</text>'
-        f'<text x="{xr + node_w / 2:.1f}" y="{font * 0.8:.1f}" font-size="{font * 0.7:.1f}" '
+        f'<text class="round-label" x="{xr + node_w / 2:.1f}" y="{font * 0.95:.1f}" font-size="{font}" '
         f'text-anchor="end" fill="{ink}">Round {last}</text>'
     )
     # Bands: leave each left node in the order of their targets, arrive in the order of their sources.
