@@ -154,7 +154,9 @@ def test_twelve_phones_predict_and_the_projector_names_the_gap(
     control_action(control, PROMPT, "Reveal")
     for projector, size in zip(projectors, SIZES, strict=True):
         expect(projector.locator(".gap-line .gap-text")).to_have_text(LINES)
-        expect(projector.locator(".perception-head")).to_have_text("Predict the other side · 12 votes · 12 predictions")
+        expect(projector.locator(".perception-head")).to_have_text(
+            "Each side guessed how the other side voted · 12 votes · 12 predictions"
+        )
         side = projector.locator(".gap-side", has_text=f"{ACTIVIST} chose Marry")
         expect(side.locator(".gap-figures")).to_have_text(
             ["Chose:Snog 0 %Marry 83 %Avoid 17 %", "Predicted:Snog 8 %Marry 8 %Avoid 84 %"]

@@ -232,7 +232,8 @@
     container.setAttribute("data-shape", key);
     container.removeAttribute("data-poll");
     var panel = el("section", { className: "perception", "aria-label": "Predict the other side" });
-    panel.appendChild(el("h3", { className: "perception-head", text: "Predict the other side · " +
+    // The rule in one line (live/perception.py RULE), then the counts.
+    panel.appendChild(el("h3", { className: "perception-head", text: gap.rule.replace(/\.$/, "") + " · " +
       Live.plural(results.total, "vote") + " · " + Live.plural(gap.predictions, "prediction") }));
     var hidden = 0;
     // .split > .stance: with many sides the projector pages through them at reading size (projector.js fit).
