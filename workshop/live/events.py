@@ -97,7 +97,7 @@ class LiveNamespace(WorkshopNamespace):
             return refused
         return {"ok": True, "state": live_state.session_state(workshop, client.role, participant)}
 
-    light_events = frozenset({"vote"})
+    light_events = frozenset({"vote", "react"})
 
     def on_vote(self, data=None):
         """A phone's vote (served by ``light_vote`` through the guard's light path; this is its name)."""
@@ -216,8 +216,12 @@ class LiveNamespace(WorkshopNamespace):
     # --- reactions (live/reactions.py) -------------------------------------------------------
 
     def on_react(self, data=None):
+        """A phone's reaction (served by ``light_react`` through the guard's light path; this is its name)."""
+        return self.light_react(request.sid, data)
+
+    def light_react(self, sid: str, data=None):
         """A phone's reaction: {reaction: "clap"}; at most one a second, acknowledged after the counted commit."""
-        client = self.clients.get(request.sid)
+        client = self.clients.get(sid)
         if client is None or client.role != "phone":
             return error("only phones can react")
         if not isinstance(data, dict):
