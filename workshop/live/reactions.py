@@ -41,10 +41,11 @@ BURST = 1.5  # the bucket's size in taps: half a tap of slack for the network's 
 _lock = threading.Lock()
 
 
-def _memory(name: str) -> dict:
+def _memory(name: str) -> dict | set:
     """This app's (this process's) state: "taps": participant -> (tokens, when counted; monotonic);
-    "shown": workshop -> ((segment, workshop created at), totals) last broadcast."""
-    return current_app.extensions.setdefault("reactions", {"taps": {}, "shown": {}})[name]
+    "shown": workshop -> ((segment, workshop created at), totals) last broadcast; "known": (workshop, segment,
+    participant) stored as a Reactor."""
+    return current_app.extensions.setdefault("reactions", {"taps": {}, "shown": {}, "known": set()})[name]
 
 
 def reactions_payload(workshop: Workshop, totals: bool = False) -> dict:
@@ -72,7 +73,6 @@ def react(participant_id: int, reaction) -> dict:
     if not isinstance(reaction, str) or reaction not in REACTION_PALETTE:
         raise LiveError(UNKNOWN)
     _take_turn(participant_id)
-    db.session.rollback()  # end this handler's read transaction: the writer's is the one that counts
     waiting = _taps.submit((participant_id, reaction))
     if waiting.error:
         raise LiveError(waiting.error)
@@ -139,7 +139,7 @@ def _write_batch(batch: list[Waiting]) -> None:
         )
     }
     segments = {wid: getattr(current_segment(w), "id", 0) for wid, w in workshops.items()}
-    counts, reactors, accepted = Counter(), {}, []
+    counts, reactors, accepted, known = Counter(), {}, [], _memory("known")
     for waiting in batch:
         participant_id, reaction = waiting.item
         person = persons.get(participant_id)
@@ -151,7 +151,8 @@ def _write_batch(batch: list[Waiting]) -> None:
             continue
         segment, stance = segments[workshop.id], person.stance or ""
         counts[(workshop.id, segment, stance, reaction)] += 1
-        reactors[(workshop.id, segment, participant_id)] = stance
+        if (workshop.id, segment, participant_id) not in known:  # only a phone's first tap of a segment
+            reactors[(workshop.id, segment, participant_id)] = stance
         accepted.append((waiting, workshop.id, segment))
     _store(counts, reactors)
     for waiting, _, segment in accepted:
@@ -193,16 +194,22 @@ def _store(counts: Counter, reactors: dict) -> None:
             for (w, s, st, r), n in sorted(counts.items())
         ],
     )  # sorted: concurrent rounds lock rows in one order
-    connection.execute(
-        insert(Reactor.__table__).on_conflict_do_nothing(
-            index_elements=["workshop_id", "segment_id", "participant_id"]
-        ),
-        [
-            {"workshop_id": w, "segment_id": s, "participant_id": p, "stance": st}
-            for (w, s, p), st in sorted(reactors.items())
-        ],
-    )
+    if reactors:
+        connection.execute(
+            insert(Reactor.__table__).on_conflict_do_nothing(
+                index_elements=["workshop_id", "segment_id", "participant_id"]
+            ),
+            [
+                {"workshop_id": w, "segment_id": s, "participant_id": p, "stance": st}
+                for (w, s, p), st in sorted(reactors.items())
+            ],
+        )
     db.session.commit()
+    known = _memory("known")
+    with _lock:
+        if len(known) > 200_000:
+            known.clear()
+        known.update(reactors)  # stored: later taps of the segment skip the row
 
 
 _taps = GroupCommit(_write_batch, "Your reaction could not be counted: please try again.", linger="REACTION_GROUP_WAIT")
