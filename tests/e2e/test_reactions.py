@@ -67,6 +67,7 @@ def test_twelve_phones_react_the_projector_counts_and_the_facilitator_switches_t
     projector = open_projector(new_page(viewport=SIZES[0], reduced_motion="no-preference"), server.code)
     expect(projector.locator("#reaction-totals .reaction-total")).to_have_count(5)
     before = totals(projector)
+    still = open_projector(new_page(viewport=SIZES[1]), server.code)  # prefers-reduced-motion: reduce
     phones = [join_phone([CORP, ACT][n % 2], wait=False) for n in range(12)]
     for phone in phones:
         expect(phone.locator("#conn")).to_have_text("Live")
@@ -91,10 +92,15 @@ def test_twelve_phones_react_the_projector_counts_and_the_facilitator_switches_t
     screenshot(first, "phone-reactions")
     first.wait_for_timeout(1100)
     tap(first, "Surprised")
+    expect(still.locator('#reaction-totals [data-reaction="wow"]')).to_have_class(re.compile(r"\bgrew\b"))
     taps.update(laugh=1, wow=1)
     want = {key: before.get(key, 0) + n for key, n in taps.items()}
     for key, n in want.items():
         expect(projector.locator(f'#reaction-totals [data-reaction="{key}"] .reaction-count')).to_have_text(str(n))
+        expect(still.locator(f'#reaction-totals [data-reaction="{key}"] .reaction-count')).to_have_text(str(n))
+    # Reduced motion: the same totals, nothing flies (no lane at all); a total that grew was outlined (above).
+    expect(still.locator("#reaction-lane")).to_be_hidden()
+    assert still.locator("#reaction-lane .flying").count() == 0
     expect(projector.locator('#reaction-totals [data-reaction="clap"]')).to_contain_text(
         "Applause"
     )  # the name, for screen readers
