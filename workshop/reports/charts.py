@@ -98,7 +98,9 @@ def reaction_charts(reactions: dict | None) -> dict | None:
         return None
     keys = [r["key"] for r in reactions["reactions"]]
     labels = {r["key"]: r["name"] for r in reactions["reactions"]}  # names, not emoji: they print in any font
-    segments = [{"label": row["title"], "counts": row["counts"]} for row in reactions["segments"]]
+    # Segment titles are long: the chart's label column holds about 22 characters (the table has them whole).
+    segments = [{"label": row["title"] if len(row["title"]) <= 22 else row["title"][:21] + "…", "counts": row["counts"]}
+                for row in reactions["segments"]]
     stances = [{"label": g["stance"], "hidden": g.get("hidden", False), "counts": g.get("counts", {})}
                for g in reactions["by_stance"]]
     return {"segments": stacked_chart("reactions-segments", "Reactions per segment", segments, keys, labels, ""),
