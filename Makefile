@@ -65,7 +65,7 @@ cluster: $(RUNTIME)  ## nginx + WORKERS gunicorn processes + local PostgreSQL an
 cluster-stop:  ## stop what `make cluster` started (same PORT)
 	scripts/cluster.sh stop
 
-bench: $(DEV)  ## whole benchmark ladder against the baseline and the app (< 10 min, docs/performance.md)
+bench: $(DEV)  ## baseline and app twice, interleaved, then the flood and open-text phases (~15 min, docs/performance.md)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 bench-smoke: $(DEV)  ## tiny benchmark (< 60 s); fails when a vote is lost or double counted (CI)
