@@ -24,6 +24,7 @@ tokens: dict[str, int] = {}
 stances: dict[int, str | None] = {}  # participant id -> the stance it joined with
 clients: dict[str, tuple[str, int | None]] = {}
 questions: dict[int, set] = {}  # question id -> participant ids who upvoted
+reactions: dict[str, int] = {}  # reaction -> taps
 ids = itertools.count(1)
 SLICES = 10  # phones are split into 10 rooms; one room gets the tally per tick, so each phone has it at 1 Hz
 slices = itertools.count()
@@ -141,6 +142,16 @@ def poll_open(data):
 def poll_close(data):
     """Close."""
     return _poll_action(data.get("poll_id", 1), "close")
+
+
+@socketio.on("react", namespace="/live")
+def react(data):
+    """A reaction tap: counted in memory, acknowledged (the floor a tap costs the stack)."""
+    role, participant = clients.get(request.sid, (None, None))
+    if role != "phone" or not isinstance(data, dict):
+        return {"ok": False, "error": "phones only"}
+    reactions[data.get("reaction")] = reactions.get(data.get("reaction"), 0) + 1
+    return {"ok": True, "reaction": data.get("reaction")}
 
 
 @socketio.on("connect", namespace="/questions")
