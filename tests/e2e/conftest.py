@@ -34,6 +34,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 EMAIL, PASSWORD = "host@example.org", "e2e password 1234"
 PHONE = "Pixel 7"
+RAISE_DEMO_CAP = ("from workshop import create_app; from workshop.extensions import db; "
+                  "from workshop.planner.models import Workshop\n"
+                  "with create_app().app_context():\n"
+                  "    db.session.query(Workshop).filter_by(slug='snog-marry-avoid').one().participant_cap = 10_000\n"
+                  "    db.session.commit()")
 expect.set_options(timeout=20_000)  # the CPU is shared (2 cores, 20+ pages): wait longer than the default 5 s
 
 
@@ -133,6 +138,11 @@ def server(tmp_path_factory):
     setup = subprocess.run([sys.executable, "-m", "flask", "--app", "workshop", "setup"], cwd=ROOT, env=env,
                            capture_output=True, text=True, timeout=120)
     assert setup.returncode == 0, setup.stdout + setup.stderr
+    # The suite joins well over a hundred phones to the demo, and once test_registration has registered
+    # attendees the demo's automatic cap (capacity + 20 % + 10 = 82) would turn later tests' phones away.
+    raised = subprocess.run([sys.executable, "-c", RAISE_DEMO_CAP], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert raised.returncode == 0, raised.stdout + raised.stderr
     # Bind port 0 here and hand the listening socket to gunicorn: no race for the port, no unsafe ports.
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))

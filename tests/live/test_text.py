@@ -1,5 +1,7 @@
 """Open-text polls: normalising, limits, the word list, removal, the cloud by stance, hiding words, sockets."""
 
+import time
+
 import pytest
 
 from tests.conftest import login
@@ -201,6 +203,8 @@ def test_voting_pass_and_flood_limit_apply_to_answers(app, make_workshop, make_p
     db.session.commit()
     app.config["RATELIMIT_ENABLED"] = True
     phone = make_participant(workshop, CORP)
+    if (left := 10 - time.time() % 10) < 4:  # the limit counts per 10 s window: start in a fresh one
+        time.sleep(left + 0.05)
     for n in range(20):  # send and take back: 20 answers in 10 s, then a clear refusal
         texts.remove_answer(phone.id, texts.submit_answer(phone.id, poll.id, f"word {n}")["id"])
     with pytest.raises(LiveError, match="Too many answers"):
