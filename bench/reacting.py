@@ -1,16 +1,17 @@
 """The reaction phase of `make bench`: does a room reacting once a second slow its voting? (issue #15)
 
-A fresh app, 500 phones voting at 300 votes/s (as the flood phase), measured three times: a warm-up, without
-reactions, and with 2,000 more phones each reacting about once a second (bench/reactions.py, in a process of
-its own so its sending neither slows nor flatters the voting swarm). Target: the voters' p99 vote-to-projector
-with the storm within 20 % of without it; every vote acknowledged, stored once and on the projector.
+A fresh app, 500 phones voting at 300 votes/s (as the flood phase), measured after a warm-up: alone; then
+with 2,000 more phones in the room, silent ("without"); then with those 2,000 each reacting about once a second
+("with"; bench/reactions.py, in a process of its own so its sending neither slows nor flatters the voting
+swarm; its phones send as the page does, gathering taps at the pace the server names). Target: the voters' p99
+vote-to-projector with the storm within 20 % of without it - the same room, reacting or not: a room of 2,500
+phones costs more than one of 500 whatever they do (every phone gets the results once a second), and "alone"
+shows how much. Every vote acknowledged, stored once and on the projector.
 """
 
 import asyncio
 import json
-import sqlite3
 import sys
-import time
 
 REACT = {"phones": 500, "rate": 300, "seconds": 10.0, "reactors": 2000, "warmup_seconds": 3.0}
 REACT_SMOKE = {"phones": 30, "rate": 30, "seconds": 2.0, "reactors": 50, "warmup_seconds": 1.0}
@@ -18,25 +19,22 @@ RATIO_TARGET = 1.2
 
 
 async def start_storm(server: dict, plan: dict) -> asyncio.subprocess.Process:
-    """``reaction_storm`` in its own process: it joins its phones, reacts, prints one JSON line."""
-    code = ("import json, sys; from bench import rawsio; from bench.reactions import reaction_storm; "
-            "print(json.dumps(rawsio.run(reaction_storm(sys.argv[1], sys.argv[2], int(sys.argv[3]), "
-            "seconds=float(sys.argv[4])))), flush=True)")
-    reacting = plan["seconds"] + 6  # the measured phase starts ~3 s after the storm's phones have joined
+    """``storm_on_cue`` in its own process: it joins its phones, says ready, reacts on `go`, prints one JSON line."""
+    code = ("import json, sys; from bench import rawsio; from bench.reactions import storm_on_cue; "
+            "print(json.dumps(rawsio.run(storm_on_cue(sys.argv[1], sys.argv[2], int(sys.argv[3]), "
+            "float(sys.argv[4])))), flush=True)")
+    reacting = plan["seconds"] + 4  # the measured phase starts ~3 s after `go`
     return await asyncio.create_subprocess_exec(
         sys.executable, "-c", code, server["url"], server["code"], str(plan["reactors"]), str(reacting),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
 
 
-async def storm_joined(server: dict, expected: int, timeout: float = 120) -> None:
-    """Wait until the storm's phones hold participant tokens (they connect right after)."""
-    deadline = time.perf_counter() + timeout
-    while time.perf_counter() < deadline:
-        with sqlite3.connect(f"file:{server['db']}?mode=ro", uri=True) as con:
-            if con.execute("SELECT count(*) FROM participant").fetchone()[0] >= expected:
-                return
-        await asyncio.sleep(0.5)
-    raise RuntimeError("the reaction storm's phones did not join in time")
+async def storm_ready(storm: asyncio.subprocess.Process, timeout: float = 180) -> dict:
+    """Wait until the storm's phones have joined and connected (its ``ready`` line)."""
+    ready = json.loads((await asyncio.wait_for(storm.stdout.readline(), timeout)) or b"{}")
+    if not ready.get("ready"):
+        raise RuntimeError(f"the reaction storm did not start: {ready}")
+    return ready
 
 
 async def reaction_phase(plan: dict, log) -> dict:
@@ -48,11 +46,15 @@ async def reaction_phase(plan: dict, log) -> dict:
     async with joined_room("bench-react-", plan["phones"]) as room:
         server, proc, swarm, out["connect"] = room.server, room.proc, room.swarm, room.connect
         out["warmup"] = await measured(swarm, server, proc, plan, plan["warmup_seconds"])
-        out["without"] = await measured(swarm, server, proc, plan, plan["seconds"])
+        out["alone"] = await measured(swarm, server, proc, plan, plan["seconds"])
         storm = await start_storm(server, plan)
         try:
-            await storm_joined(server, plan["phones"] + plan["reactors"])
-            await asyncio.sleep(3)  # their sockets open and the reacting begins
+            out["storm_join"] = await storm_ready(storm)
+            await asyncio.sleep(2)  # the joins' broadcasts settle
+            out["without"] = await measured(swarm, server, proc, plan, plan["seconds"])
+            storm.stdin.write(b"go\n")
+            await storm.stdin.drain()
+            await asyncio.sleep(3)  # every phone has started reacting (random starts within 1.1 s)
             out["with"] = await measured(swarm, server, proc, plan, plan["seconds"])
             line = await asyncio.wait_for(storm.stdout.readline(), 120)
             out["storm"] = json.loads(line or b'{"error": "no report"}')
@@ -60,12 +62,14 @@ async def reaction_phase(plan: dict, log) -> dict:
             if storm.returncode is None:
                 storm.kill()
             await storm.wait()
-        for name in ("without", "with"):
+        for name in ("alone", "without", "with"):
             phase = out[name]
-            log(f"  {name} reactions: p99 to projector {phase['to_projector']['p99']} ms, intact={phase['intact']}, "
+            log(f"  {name}: p99 to projector {phase['to_projector']['p99']} ms, intact={phase['intact']}, "
                 f"server CPU {phase['server']['cpu_percent']}%")
-        log(f"  storm: {out['storm'].get('acked')} reactions acknowledged of {out['storm'].get('sent')}, "
-            f"{out['storm'].get('acked_per_second')}/s, its own CPU {out['storm'].get('cpu_seconds')} s")
+        storm_out = out["storm"]
+        log(f"  storm: {storm_out.get('acked')} reactions acknowledged of {storm_out.get('sent')} in "
+            f"{storm_out.get('messages')} messages, {storm_out.get('acked_per_second')}/s, paces "
+            f"{storm_out.get('paces_ms')} ms, its own CPU {storm_out.get('cpu_seconds')} s")
     out.update(peak_rss_mib=room.peak_rss_mib, server_tracebacks=room.server_tracebacks)
     out["analysis"] = reaction_analyse(out)
     return out
@@ -75,7 +79,7 @@ def reaction_analyse(out: dict) -> dict:
     """The p99 ratio with/without the storm; integrity of every phase."""
     base, stormy = out["without"]["to_projector"]["p99"], out["with"]["to_projector"]["p99"]
     ratio = round(stormy / base, 2) if base and stormy is not None else None
-    broken = [f"reactions {name}" for name in ("warmup", "without", "with") if out[name]["intact"] is not True]
+    broken = [f"reactions {name}" for name in ("warmup", "alone", "without", "with") if out[name]["intact"] is not True]
     storm = out.get("storm", {})
     return {"ratio": ratio, "integrity_failures": broken,
             "targets": {f"vote-to-projector p99 with {out['plan']['reactors']} phones reacting once a second "
@@ -88,20 +92,23 @@ def reaction_analyse(out: dict) -> dict:
 def reaction_table(out: dict) -> str:
     """Markdown: the two measured phases and the storm."""
     plan, storm = out["plan"], out.get("storm", {})
-    lines = [f"{plan['phones']} phones voting at {plan['rate']}/s for {plan['seconds']:.0f} s; with: "
-             f"{plan['reactors']} more phones reacting about once a second (their own process).", "",
+    lines = [f"{plan['phones']} phones voting at {plan['rate']}/s for {plan['seconds']:.0f} s: alone; with "
+             f"{plan['reactors']} more phones in the room, silent (without) and each reacting about once a second "
+             "(with; their own process).", "",
              "| phase | ack p50/p99 ms | to-projector p50/p99 ms | server CPU % | swarm CPU % | intact |",
              "|---|---:|---:|---:|---:|---|"]
-    for name in ("without", "with"):
+    for name in ("alone", "without", "with"):
         p = out[name]
-        lines.append(f"| {name} reactions | {p['ack']['p50']} / {p['ack']['p99']} | {p['to_projector']['p50']} / "
+        lines.append(f"| {name} | {p['ack']['p50']} / {p['ack']['p99']} | {p['to_projector']['p50']} / "
                      f"{p['to_projector']['p99']} | {p['server']['cpu_percent']} | {p['server']['swarm_cpu_percent']} | "
                      f"{p['intact']} |")
-    lines += ["", f"Storm: {storm.get('phones')} phones, {storm.get('sent')} reactions sent, {storm.get('acked')} "
-              f"acknowledged ({storm.get('acked_per_second')}/s), {storm.get('limited')} refused by the one-a-second "
-              f"limit, {storm.get('errors')} errors, {storm.get('timeouts')} timeouts, ack p99 "
-              f"{storm.get('ack_ms', {}).get('p99')} ms; the storm process used {storm.get('cpu_seconds')} s of CPU in "
-              f"{storm.get('wall_seconds')} s.", "", f"Ratio with / without: **{out['analysis']['ratio']}** "
+    lines += ["", f"Storm: {storm.get('phones')} phones, {storm.get('sent')} taps in {storm.get('messages')} "
+              f"messages (paces {storm.get('paces_ms')} ms), {storm.get('acked')} acknowledged "
+              f"({storm.get('acked_per_second')}/s), {storm.get('limited')} refused by the one-a-second limit, "
+              f"{storm.get('errors')} errors, {storm.get('timeouts')} timeouts, message ack p99 "
+              f"{storm.get('ack_ms', {}).get('p99')} ms, tap to ack p50/p99 {storm.get('tap_to_ack_ms', {}).get('p50')} / "
+              f"{storm.get('tap_to_ack_ms', {}).get('p99')} ms; the storm process used {storm.get('cpu_seconds')} s of "
+              f"CPU in {storm.get('wall_seconds')} s.", "", f"Ratio with / without: **{out['analysis']['ratio']}** "
               f"(target <= {RATIO_TARGET}).", "", "Targets:"]
     lines += [f"- [{'x' if ok else ' '}] {name}" for name, ok in out["analysis"]["targets"].items()]
     return "\n".join(lines)

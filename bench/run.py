@@ -493,6 +493,13 @@ async def text_only(args) -> dict:
     return {"started": stamp, "machine": machine(), "fd_limit": raise_fd_limit(), "text": await run_text(args, log)}
 
 
+async def reactions_only() -> dict:
+    """`--reactions`: only the reaction phase, in a result file of its own."""
+    log = lambda text: print(text, flush=True)  # noqa: E731
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return {"started": stamp, "machine": machine(), "fd_limit": raise_fd_limit(), "reactions": await run_reactions(log)}
+
+
 async def run_flood(args, log) -> dict:
     """The phase with one phone flooding every event it can while the room votes (bench/flood.py)."""
     from .flood import FLOOD, FLOOD_SMOKE, flood_phase
@@ -535,6 +542,8 @@ def main() -> int:
     parser.add_argument("--no-reactions", action="store_true", help="the ladder without the reaction phase")
     parser.add_argument("--no-text", action="store_true", help="the ladder without the open-text phase")
     parser.add_argument("--text", action="store_true", help="only the open-text phase (every phone answers once)")
+    parser.add_argument("--reactions", action="store_true", help="only the reaction phase (a room reacting while "
+                        "it votes)")
     parser.add_argument("--flood-reconnect", action="store_true", help="the flooder comes back after each disconnect")
     parser.add_argument("--soak", type=float, metavar="SECONDS", help="only the soak: joining, voting, asking, "
                         "reconnecting for SECONDS (make bench-soak: 600)")
@@ -565,6 +574,14 @@ def main() -> int:
         result = rawsio.run(text_only(args))
         return report(result, args, "-text", lambda r: r["text"]["analysis"], lambda r: text_table(r["text"]),
                       lambda *_a: print("--docs: the open-text figures in docs/performance.md are written by hand"))
+    if args.reactions:
+        from .reacting import reaction_table
+
+        signal.signal(signal.SIGTERM, _terminate)
+        result = rawsio.run(reactions_only())
+        return report(result, args, "-reactions", lambda r: r["reactions"]["analysis"],
+                      lambda r: reaction_table(r["reactions"]),
+                      lambda *_a: print("--docs: the reaction figures in docs/performance.md are written by hand"))
     if args.cluster:
         from .cluster import main as cluster_main
 

@@ -54,6 +54,8 @@ def from_environment(instance_path: str) -> dict:
         "BEHIND_PROXY": _bool("BEHIND_PROXY"),
         "MODERATION_WORDS": _words(os.environ.get("MODERATION_WORDS", "")),
         **({"JOIN_RATE": _rate(os.environ["JOIN_RATE"])} if os.environ.get("JOIN_RATE") else {}),
+        # Reactions in a big room (DEFAULTS below): messages a second per process, and the longest a phone gathers.
+        **{name: float(os.environ[name]) for name in ("REACTION_MESSAGE_RATE", "REACTION_PACE_MAX") if os.environ.get(name)},
     }
 
 
@@ -96,5 +98,10 @@ DEFAULTS = {
     # upsert and a COMMIT: 20 ms cut the server's CPU at that rate from ~55 % to ~40 % for +12 ms of p99.
     "VOTE_GROUP_WAIT": 0.02,
     "REACTION_GAP": 1.0,
+    # A process spends as much on a message of one tap as of eight: once its phones of a room could send more
+    # than REACTION_MESSAGE_RATE messages a second, each phone gathers its taps for phones/rate seconds (at most
+    # REACTION_PACE_MAX) and sends them in one (live/reactions.py pace; docs/performance.md). 0: never gather.
+    "REACTION_MESSAGE_RATE": 250,
+    "REACTION_PACE_MAX": 10.0,
     "REACTION_GROUP_WAIT": 0.1,
 }

@@ -11,6 +11,7 @@ Fixtures other tests reuse:
 Options: --headed (pytest-playwright), --screenshots (refresh docs/screenshots/), --slowmo.
 """
 
+import contextlib
 import os
 import shutil
 import socket
@@ -90,7 +91,7 @@ def _database(tmp: Path):
         return
     import psycopg
 
-    name = f"e2e_{os.getpid()}_{int(time.time())}"
+    name = f"e2e_{os.getpid()}_{int(time.time())}_{os.urandom(3).hex()}"  # a test may start a server of its own
     admin = url.replace("+psycopg", "").rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -129,12 +130,12 @@ def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 30) -> N
     raise RuntimeError("the e2e server did not become healthy in time")
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    """`flask setup` (migrations, facilitator, demo workshop) then `gunicorn -k gevent` on a free loopback port."""
-    tmp = tmp_path_factory.mktemp("e2e-server")
+@contextlib.contextmanager
+def serve(tmp: Path, extra_env: dict | None = None):
+    """`flask setup` (migrations, facilitator, demo workshop) then `gunicorn -k gevent` on a free loopback port;
+    ``extra_env`` adds settings (e.g. REACTION_MESSAGE_RATE). Yields the LiveServer; stops it afterwards."""
     databases = _database(tmp)
-    env = _server_env(next(databases))
+    env = {**_server_env(next(databases)), **(extra_env or {})}
     setup = subprocess.run([sys.executable, "-m", "flask", "--app", "workshop", "setup"], cwd=ROOT, env=env,
                            capture_output=True, text=True, timeout=120)
     assert setup.returncode == 0, setup.stdout + setup.stderr
@@ -167,13 +168,22 @@ def server(tmp_path_factory):
         process.kill()
         databases.close()
         pytest.fail(f"{exc}\n{live.log()}")
-    yield live
-    process.terminate()
     try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    databases.close()  # drops the PostgreSQL database, if one was made
+        yield live
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        databases.close()  # drops the PostgreSQL database, if one was made
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """The session's server: the demo workshop as it ships, every browser test's default."""
+    with serve(tmp_path_factory.mktemp("e2e-server")) as live:
+        yield live
 
 
 @pytest.fixture(scope="session")

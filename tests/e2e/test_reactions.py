@@ -3,14 +3,17 @@ the segment count every acknowledged tap and a burst floats up in its own lane; 
 gets the gentle "one a second" state; the facilitator switches reactions off from the control screen with the
 keyboard and every phone's bar and the projector's totals and lane go at once (and come back when switched on).
 The projector with a burst in flight and revealed results fits 1920x1080 and 1280x720 without scrolling, the
-burst never over the results or the QR code, the totals at 48 px at 1080p."""
+burst never over the results or the QR code, the totals at 48 px at 1080p. In a big room (a server of its own
+that counts every room as big) a phone gathers its taps and sends them together at its pace, and the projector
+counts every one."""
 
+import json
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, serve
 from tests.e2e.screens import open_control, open_projector
 from tests.e2e.test_projector_layout import seed
 
@@ -152,3 +155,57 @@ def test_projector_with_results_and_a_burst_in_flight_fits_without_scrolling(
     assert measured["totalsClear"] and measured["inside"], f"{label}: totals overlap or leave the screen: {measured}"
     floor = 48 * size["width"] / 1920
     assert min(measured["numbers"]) >= floor - 0.5, f"{label}: totals under {floor} px: {measured['numbers']}"
+
+
+@pytest.fixture(scope="module")
+def big_room(tmp_path_factory):
+    """A server of its own that counts every room as big: a process may take a quarter of a reaction message
+    a second, so each phone gathers its taps for the longest pace, here 4 s (REACTION_PACE_MAX)."""
+    settings = {"REACTION_MESSAGE_RATE": "0.25", "REACTION_PACE_MAX": "4"}
+    with serve(tmp_path_factory.mktemp("e2e-big-room"), settings) as live:
+        yield live
+
+
+def react_frames(page) -> list[list[str]]:
+    """Record the taps of every `react` message the page sends on its websocket (one list per message)."""
+    sent: list[list[str]] = []
+
+    def on_frame(payload):
+        text = payload if isinstance(payload, str) else payload.decode(errors="replace")
+        if text.startswith("42/live,") and '["react",' in text:
+            body = json.loads(text[text.index("[") :])[1]
+            sent.append(body.get("reactions") or [body["reaction"]])
+
+    page.on("websocket", lambda ws: ws.on("framesent", on_frame))
+    return sent
+
+
+def test_in_a_big_room_a_phone_gathers_its_taps_and_the_projector_counts_every_one(
+    big_room, phone_page, new_page, screenshot
+):
+    projector = new_page(viewport=SIZES[0], reduced_motion="no-preference")
+    projector.goto(f"{big_room.url}/live/{big_room.code}/screen")
+    expect(projector.locator("#conn")).to_have_text("Live")
+    phones = []
+    for stance in (CORP, ACT):
+        page = phone_page()
+        frames = react_frames(page)
+        page.goto(f"{big_room.url}/j/{big_room.code}")
+        page.get_by_label(stance, exact=True).check()
+        page.get_by_role("button", name="Join the session").click()
+        expect(page.locator("#conn")).to_have_text("Live")
+        phones.append((page, frames))
+    (mine, sent), (theirs, _) = phones
+    # Four taps a little over a second apart: each pops at once and says it is on its way, none is refused.
+    for name in ("Applause", "Love it", "Funny", "Surprised"):
+        mine.locator("#reaction-bar").get_by_role("button", name=name, exact=True).click()
+        expect(mine.locator("#reaction-status")).to_have_text(f"{name} – on its way to the screen.")
+        mine.wait_for_timeout(1100)
+    theirs.locator("#reaction-bar").get_by_role("button", name="Applause", exact=True).click()
+    # The projector counts every tap once the gathered messages arrive (within a pace and a half of each).
+    for key, n in {"clap": 2, "heart": 1, "laugh": 1, "wow": 1}.items():
+        expect(projector.locator(f'#reaction-totals [data-reaction="{key}"] .reaction-count')).to_have_text(str(n))
+    expect(mine.locator("#reaction-status")).to_have_text(re.compile(r"^(\d reactions|Surprised) sent\.$"))
+    assert sorted(tap for message in sent for tap in message) == ["clap", "heart", "laugh", "wow"]
+    assert len(sent) < 4 and max(len(message) for message in sent) >= 2, sent  # gathered: fewer messages than taps
+    screenshot(mine, "phone-reactions-gathered")

@@ -8,7 +8,7 @@ from sqlalchemy import event
 
 from tests.conftest import login
 from workshop.extensions import db
-from workshop.live import reactions
+from workshop.live import presence, reactions
 from workshop.live import state as live_state
 from workshop.live.models import ReactionCount, Reactor
 from workshop.live.service import LiveError
@@ -79,7 +79,7 @@ def test_taps_arriving_together_are_counted_in_one_commit_not_one_row_each(app, 
 
 def test_one_reaction_a_second_per_phone(app, room, make_participant):
     me, other = make_participant(room, CORP), make_participant(room, ACT)
-    assert reactions.react(me.id, "clap") == {"reaction": "clap", "segment_id": 0}
+    assert reactions.react(me.id, "clap") == {"reaction": "clap", "counted": 1, "segment_id": 0, "pace_ms": 0}
     with pytest.raises(LiveError, match="One reaction a second"):
         reactions.react(me.id, "heart")
     reactions.react(other.id, "heart")  # another phone is not held up
@@ -122,7 +122,7 @@ def test_refusals_off_not_offered_unknown_and_the_voting_pass(app, make_workshop
     with pytest.raises(LiveError, match="switched off"):
         reactions.react(me.id, "clap")
     reactions.switch_reactions(workshop, True)
-    for bad in ("heart", "nope", None, 3, ["clap"]):
+    for bad in ("heart", "nope", None, 3, [], ["clap", 3], ["clap", "nope"], ["clap", "heart"], {"clap": 1}):
         with pytest.raises(LiveError, match="not on offer"):
             reactions.react(me.id, bad)
     assert reactions.react(me.id, "fire")["reaction"] == "fire"
@@ -134,6 +134,45 @@ def test_refusals_off_not_offered_unknown_and_the_voting_pass(app, make_workshop
     with pytest.raises(LiveError, match="switched off"):
         reactions.react(me.id, "fire")
     assert counted() == 1
+
+
+@pytest.fixture
+def crowded(room):
+    """This process holds 40 of the room's phones (presence's own count), taken away again after the test."""
+    for _ in range(40):
+        presence.phone_joined(room.id)
+    yield room
+    for _ in range(40):
+        presence.phone_left(room.id)
+
+
+def test_a_small_room_sends_every_tap_a_big_one_gathers_them_at_the_pace_it_is_told(app, crowded, make_participant):
+    app.config.update(REACTION_MESSAGE_RATE=100, REACTION_GAP=0.1, REACTION_GROUP_WAIT=0)  # no round lets time pass
+    me, workshop_id = make_participant(crowded, CORP), crowded.id
+    assert reactions.pace_for(workshop_id) == 0.4  # 40 phones tapping 10 a second: 400 messages > 100: gather 0.4 s
+    app.config["REACTION_MESSAGE_RATE"] = 500  # at 500 a second the room is small: every tap goes at once
+    assert reactions.react(me.id, "clap", workshop_id)["pace_ms"] == 0
+    time.sleep(0.1)
+    app.config["REACTION_MESSAGE_RATE"] = 16  # 40 phones / 16 messages a second: each gathers for 2.5 s
+    assert reactions.pace_for(workshop_id) == 2.5
+    phone_state = live_state.session_state(crowded, "phone", me)["reactions"]
+    assert phone_state["pace_ms"] == 2500  # a phone (re)connecting learns it before its first tap
+    assert reactions.react(me.id, "clap", workshop_id) == {
+        "reaction": "clap",
+        "counted": 1,
+        "segment_id": 0,
+        "pace_ms": 2500,
+    }
+    time.sleep(0.5)  # five taps' worth at one a REACTION_GAP of 0.1 s: the gathered message passes whole
+    five = ["clap", "heart", "clap", "wow", "clap"]
+    assert reactions.react(me.id, five, workshop_id)["counted"] == 5
+    with pytest.raises(LiveError, match="One reaction a second"):  # two more at once: faster than the limit
+        reactions.react(me.id, ["clap", "clap"], workshop_id)
+    assert counted(reaction="clap") == 5 and counted(reaction="heart") == 1 and counted() == 7
+    app.config["REACTION_PACE_MAX"] = 1.0  # the longest pace caps both the wait and a message's size
+    assert reactions.pace_for(workshop_id) == 1.0 and reactions.max_batch() == 16
+    with pytest.raises(LiveError, match="at most 16 reactions at once"):
+        reactions.react(me.id, ["clap"] * 17, workshop_id)
 
 
 def test_tick_counts_are_the_growth_since_the_last_broadcast(app, room, make_participant, socket_client):
@@ -159,12 +198,17 @@ def test_tick_counts_are_the_growth_since_the_last_broadcast(app, room, make_par
     ]
     pulse.flush()  # nothing new: nothing sent
     assert received(projector, "reaction_tally") == []
+    reactions.react(phones[2].id, ["wow", "clap", "wow"])  # a phone's gathered taps count one by one
+    pulse.flush()
+    assert [(m["tick"], m["totals"]) for m in received(projector, "reaction_tally")] == [
+        ({"clap": 1, "wow": 2}, {"clap": 5, "heart": 1, "wow": 2})
+    ]
 
 
 def test_socket_react_is_acknowledged_after_commit_with_error_acks(app, room, make_participant, socket_client):
     sc = phone(socket_client, room, make_participant(room, ACT))
     ack = sc.emit("react", {"reaction": "laugh"}, namespace="/live", callback=True)
-    assert ack == {"ok": True, "reaction": {"reaction": "laugh", "segment_id": 0}}
+    assert ack == {"ok": True, "reaction": {"reaction": "laugh", "counted": 1, "segment_id": 0, "pace_ms": 0}}
     assert counted(reaction="laugh", stance=ACT) == 1  # acknowledged: in the database
     too_fast = sc.emit("react", {"reaction": "laugh"}, namespace="/live", callback=True)
     assert too_fast == {"ok": False, "error": "One reaction a second: wait a moment."}
@@ -177,12 +221,17 @@ def test_socket_react_is_acknowledged_after_commit_with_error_acks(app, room, ma
     ):
         ack = sc.emit("react", payload, namespace="/live", callback=True)
         assert ack["ok"] is False and message in ack["error"], (payload, ack)
+    gathered = sc.emit("react", {"reactions": ["clap", "think", "clap"]}, namespace="/live", callback=True)
+    assert gathered == {"ok": True, "reaction": {"reaction": "clap", "counted": 3, "segment_id": 0, "pace_ms": 0}}
+    for payload in ({"reactions": []}, {"reactions": ["clap", "🍕"]}, {"reactions": "clap,clap"}):
+        ack = sc.emit("react", payload, namespace="/live", callback=True)
+        assert ack == {"ok": False, "error": "That reaction is not on offer here."}, (payload, ack)
     projector = socket_client(auth={"code": room.join_code, "role": "projector"})
     assert projector.emit("react", {"reaction": "clap"}, namespace="/live", callback=True) == {
         "ok": False,
         "error": "only phones can react",
     }
-    assert counted() == 1
+    assert counted() == 4 and counted(reaction="clap", stance=ACT) == 2
 
 
 def test_switch_from_control_reaches_phones_and_projectors_and_reconnects(
@@ -190,7 +239,7 @@ def test_switch_from_control_reaches_phones_and_projectors_and_reconnects(
 ):
     person = make_participant(room, CORP)
     sc = phone(socket_client, room, person)
-    assert received(sc, "state")[0]["reactions"] == {"on": True, "set": room.reactions}
+    assert received(sc, "state")[0]["reactions"] == {"on": True, "set": room.reactions, "pace_ms": 0}
     projector = socket_client(auth={"code": room.join_code, "role": "projector"})
     projector.get_received("/live")
     assert sc.emit("reactions_switch", {"on": False}, namespace="/live", callback=True)["ok"] is False
@@ -209,7 +258,11 @@ def test_switch_from_control_reaches_phones_and_projectors_and_reconnects(
     sc.disconnect("/live")  # a phone that comes back hears the switch in its state
     again = phone(socket_client, room, person)
     assert received(again, "state")[0]["reactions"]["on"] is False
-    assert live_state.session_state(room, "phone", person)["reactions"] == {"on": False, "set": room.reactions}
+    assert live_state.session_state(room, "phone", person)["reactions"] == {
+        "on": False,
+        "set": room.reactions,
+        "pace_ms": 0,
+    }
 
 
 def test_planner_form_saves_the_set_and_switch(client, make_facilitator, make_workshop):

@@ -220,14 +220,16 @@ class LiveNamespace(WorkshopNamespace):
         return self.light_react(request.sid, data)
 
     def light_react(self, sid: str, data=None):
-        """A phone's reaction: {reaction: "clap"}; at most one a second, acknowledged after the counted commit."""
+        """A phone's taps: {reaction: "clap"} or {reactions: [...]} (gathered over its pace); at most one a second,
+        acknowledged after the counted commit."""
         client = self.clients.get(sid)
         if client is None or client.role != "phone":
             return error("only phones can react")
         if not isinstance(data, dict):
-            return error("send {reaction}")
+            return error("send {reaction} or {reactions}")
+        taps = data.get("reactions", data.get("reaction"))
         try:
-            return {"ok": True, "reaction": reactions.react(client.participant_id, data.get("reaction"))}
+            return {"ok": True, "reaction": reactions.react(client.participant_id, taps, client.workshop_id)}
         except LiveError as exc:
             return error(str(exc))
 

@@ -48,6 +48,11 @@ def count(workshop_id: int) -> int:
     return total
 
 
+def local_count(workshop_id: int) -> int:
+    """Phones of the workshop connected to this process (what this process's work grows with)."""
+    return _local.get(workshop_id, 0)
+
+
 def payload(workshop_id: int) -> dict:
     """The ``room`` event's body."""
     return {"phones": count(workshop_id), "at": time.time()}

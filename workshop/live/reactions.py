@@ -8,9 +8,13 @@ stance, reaction) and records who reacted per segment (the hidden-group rule nee
 COMMIT; each tap is acknowledged after it. The round marks the workshop on the pulse; the process that
 flushes reads the segment's totals from the database (every process's taps) and sends projectors and control
 screens one ``reaction_tally`` per tick: the totals and what they grew by since the last one.
+
+In a big room a phone gathers its taps and sends them together, one message per ``pace`` (the ack says how
+long): the taps keep their one-a-second rate, the messages a process handles stay under REACTION_MESSAGE_RATE.
 """
 
 import logging
+import math
 import threading
 import time
 from collections import Counter
@@ -27,6 +31,7 @@ from ..planner.service import current_segment, host_ids, set_reactions_on
 from ..planner.signals import workshop_settings_changed
 from ..realtime import pulse, rooms
 from ..registration.models import Registration
+from . import presence
 from .group_commit import GroupCommit, Waiting
 from .models import PASS_NEEDED, Participant, ReactionCount, Reactor
 from .service import LiveError
@@ -37,6 +42,9 @@ TOO_FAST = "One reaction a second: wait a moment."
 OFF = "Reactions are switched off."
 UNKNOWN = "That reaction is not on offer here."
 BURST = 1.5  # the bucket's size in taps: half a tap of slack for the network's jitter
+# A phone waits between half and one and a half of its pace before each message (static/js/reactions.js), so
+# phones that started together drift apart instead of sending in step; the bucket holds that longest wait.
+SPREAD = 1.5
 
 _lock = threading.Lock()
 
@@ -48,9 +56,13 @@ def _memory(name: str) -> dict | set:
     return current_app.extensions.setdefault("reactions", {"taps": {}, "shown": {}, "known": set()})[name]
 
 
-def reactions_payload(workshop: Workshop, totals: bool = False) -> dict:
-    """Whether reactions are on and the set ({"on", "set": [{"key", "emoji", "name"}]}), with the totals."""
+def reactions_payload(workshop: Workshop, totals: bool = False, phone: int | None = None) -> dict:
+    """Whether reactions are on and the set ({"on", "set": [{"key", "emoji", "name"}]}), with the totals or,
+    for the phone of participant ``phone``, its pace (``pace_ms``: its first message waits a random part of
+    it, so a room told "react now!" spreads its first taps over the pace instead of sending them at once)."""
     payload = {"on": workshop.reactions_on, "set": workshop.reactions}
+    if phone is not None:
+        payload["pace_ms"] = int(_tell(phone, pace_for(workshop.id)) * 1000)
     if totals:
         segment = current_segment(workshop)
         payload["segment_id"] = segment.id if segment else 0
@@ -68,35 +80,83 @@ def segment_totals(workshop_id: int, segment_id: int) -> dict[str, int]:
     return {reaction: int(n) for reaction, n in rows}
 
 
-def react(participant_id: int, reaction) -> dict:
-    """Count one tap of a phone; returns {"reaction", "segment_id"} after the commit that counted it."""
-    if not isinstance(reaction, str) or reaction not in REACTION_PALETTE:
-        raise LiveError(UNKNOWN)
-    _take_turn(participant_id)
-    waiting = _taps.submit((participant_id, reaction))
+def react(participant_id: int, reaction, workshop_id: int | None = None) -> dict:
+    """Count a phone's taps: one key, or a list of the taps it made since its last message (its pace).
+
+    Returns {"reaction", "counted", "segment_id", "pace_ms"} after the commit that counted them; ``pace_ms`` is
+    how long the phone should gather taps before its next message (``pace``; 0 while the room is small).
+    """
+    keys = _keys(reaction)
+    pace_s = pace_for(workshop_id) if workshop_id is not None else 0.0
+    _take_turn(participant_id, len(keys), pace_s)
+    waiting = _taps.submit((participant_id, keys))
     if waiting.error:
         raise LiveError(waiting.error)
-    return waiting.result
+    return {**waiting.result, "pace_ms": int(pace_s * 1000)}
 
 
-def _take_turn(participant_id: int) -> None:
-    """At most one tap a REACTION_GAP per phone: a token bucket refilled one a gap, holding at most BURST.
+def _keys(reaction) -> tuple[str, ...]:
+    """One key or a list of them, each a palette key, at most a full bucket's worth."""
+    keys = (reaction,) if isinstance(reaction, str) else reaction
+    if not isinstance(keys, (list, tuple)) or not keys:
+        raise LiveError(UNKNOWN)
+    if len(keys) > max_batch():
+        raise LiveError(f"Send at most {max_batch()} reactions at once.")
+    if not all(isinstance(key, str) and key in REACTION_PALETTE for key in keys):
+        raise LiveError(UNKNOWN)
+    return tuple(keys)
 
-    A phone tapping once a second always passes though the network bunches its taps (up to half a gap early);
-    a second tap within half a gap of the first never does. Refused taps take nothing.
+
+def max_batch() -> int:
+    """The most taps one message may carry: a whole bucket at the longest pace."""
+    gap = current_app.config.get("REACTION_GAP", 1.0) or 1.0
+    return int(BURST + SPREAD * current_app.config.get("REACTION_PACE_MAX", 10.0) / gap)
+
+
+def pace_for(workshop_id: int) -> float:
+    """Seconds a phone of this room gathers its taps before sending them, so that this process's phones of the
+    room send at most REACTION_MESSAGE_RATE messages a second: 0 (every tap at once) while they are few.
+
+    Every message costs the server the same whether it carries one tap or eight (docs/performance.md,
+    "Reactions while the room votes"): in a big room the taps keep their rate and the messages do not grow.
     """
-    now, gap, taps = time.monotonic(), current_app.config.get("REACTION_GAP", 1.0), _memory("taps")
+    rate, gap = current_app.config.get("REACTION_MESSAGE_RATE", 0), current_app.config.get("REACTION_GAP", 1.0)
+    phones = presence.local_count(workshop_id)
+    if not rate or gap <= 0 or phones / gap <= rate:
+        return 0.0
+    return min(current_app.config.get("REACTION_PACE_MAX", 10.0), math.ceil(10 * phones / rate) / 10)
+
+
+def _tell(participant_id: int, pace_s: float) -> float:
+    """Remember the pace a phone was told: its bucket holds what the phone may gather meanwhile."""
+    with _lock:
+        tokens, at, told = _memory("taps").get(participant_id, (None, time.monotonic(), 0.0))
+        _memory("taps")[participant_id] = (tokens, at, max(told, pace_s))
+    return pace_s
+
+
+def _take_turn(participant_id: int, taps: int = 1, pace_s: float = 0.0) -> None:
+    """At most one tap a REACTION_GAP per phone: a token bucket refilled one a gap.
+
+    It holds BURST taps, plus the taps of the longest wait the phone was told (SPREAD times its pace: a phone
+    gathering taps sends them together), and starts full (a phone's first message may carry what it gathered
+    since it connected). A phone tapping once a second always passes though the network bunches its messages
+    (up to half a gap early); a second tap within half a gap of the first never does. Refused taps take nothing.
+    """
+    now, gap, memory = time.monotonic(), current_app.config.get("REACTION_GAP", 1.0), _memory("taps")
     if gap <= 0:
         return
     with _lock:
-        tokens, at = taps.get(participant_id, (BURST, now))
-        tokens = min(BURST, tokens + (now - at) / gap)
-        if tokens < 1:
+        tokens, at, told = memory.get(participant_id, (None, now, 0.0))
+        told = max(told, pace_s)
+        size = BURST + SPREAD * told / gap
+        tokens = size if tokens is None else min(size, tokens + (now - at) / gap)
+        if tokens < taps:
             raise LiveError(TOO_FAST)
-        taps[participant_id] = (tokens - 1, now)
-        if len(taps) > 20_000:  # phones that stopped tapping (a full bucket is the same as none)
-            for pid in [p for p, (_, at) in taps.items() if now - at > BURST * gap]:
-                del taps[pid]
+        memory[participant_id] = (tokens - taps, now, told)
+        if len(memory) > 20_000:  # phones that stopped tapping (a full bucket is the same as none)
+            for pid in [p for p, (_, at, told) in memory.items() if now - at > BURST * gap + SPREAD * told]:
+                del memory[pid]
 
 
 def switch_reactions(workshop: Workshop, on: bool) -> dict:
@@ -141,33 +201,35 @@ def _write_batch(batch: list[Waiting]) -> None:
     segments = {wid: getattr(current_segment(w), "id", 0) for wid, w in workshops.items()}
     counts, reactors, accepted, known = Counter(), {}, [], _memory("known")
     for waiting in batch:
-        participant_id, reaction = waiting.item
+        participant_id, keys = waiting.item
         person = persons.get(participant_id)
         workshop = workshops.get(person.workshop_id) if person else None
         try:
-            _admit(workshop, person, reaction)
+            _admit(workshop, person, keys)
         except LiveError as exc:
             waiting.refuse(str(exc))
             continue
         segment, stance = segments[workshop.id], person.stance or ""
-        counts[(workshop.id, segment, stance, reaction)] += 1
+        for key in keys:
+            counts[(workshop.id, segment, stance, key)] += 1
         if (workshop.id, segment, participant_id) not in known:  # only a phone's first tap of a segment
             reactors[(workshop.id, segment, participant_id)] = stance
         accepted.append((waiting, workshop.id, segment))
     _store(counts, reactors)
     for waiting, _, segment in accepted:
-        waiting.accept({"reaction": waiting.item[1], "segment_id": segment})
+        keys = waiting.item[1]
+        waiting.accept({"reaction": keys[0], "counted": len(keys), "segment_id": segment})
     for workshop_id in {workshop_id for _, workshop_id, _ in accepted}:
         pulse.mark("reactions", workshop_id)
 
 
-def _admit(workshop: Workshop | None, person, reaction: str) -> None:
+def _admit(workshop: Workshop | None, person, keys: tuple[str, ...]) -> None:
     """The round's checks: the phone is in the workshop, reactions are on and offer this one, the voting pass."""
     if workshop is None:
         raise LiveError("Join the workshop first.")
     if not workshop.reactions_on:
         raise LiveError(OFF)
-    if reaction not in {offered["key"] for offered in workshop.reactions}:
+    if not set(keys) <= {offered["key"] for offered in workshop.reactions}:
         raise LiveError(UNKNOWN)
     if workshop.require_ticket and person.checked_in_at is None:
         raise LiveError(PASS_NEEDED)  # the rule of Participant.may_take_part, on the round's plain rows

@@ -22,7 +22,10 @@ def session_state(workshop: Workshop, role: str, participant: Participant | None
     state = {
         "role": role, "workshop": workshop_payload(workshop), "segment": segment_payload(workshop),
         "poll": poll_payload(poll, full=full, reuse=True) if poll else None,
-        "reactions": reactions_payload(workshop, totals=role != "phone"),  # phones: on/off and the set
+        # phones: on/off, the set and their pace; projectors and control: the segment's totals
+        "reactions": reactions_payload(
+            workshop, totals=role != "phone", phone=participant.id if role == "phone" and participant else None
+        ),
     }
     if participant is not None:
         state["me"] = {"participant_id": participant.id, "stance": participant.stance,

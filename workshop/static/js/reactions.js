@@ -1,6 +1,7 @@
 /* Reactions on every live screen (docs/realtime.md, "Reactions"), on the page's own /live socket:
-   - phone: a bar of big emoji buttons at the bottom, shown only while reactions are on; a tap sends `react`
-     and waits for the ack; one a second (the server's limit too), said gently, never an error page;
+   - phone: a bar of big emoji buttons at the bottom, shown only while reactions are on; a tap pops at once
+     and is sent with `react` (in a big room with the taps gathered since the last message, at the pace the
+     server's ack names); one a second (the server's limit too), said gently, never an error page;
    - projector: the segment's running totals in the top bar (emoji, number, the name for screen readers) and a
      light burst of floating emoji in a lane of its own from each tick's counts (at most MAX_FLYING at once);
      under prefers-reduced-motion no burst, the totals that grew light up instead;
@@ -29,6 +30,7 @@
 
   function apply(reactions) {
     if (!reactions) return;
+    if (reactions.pace_ms !== undefined) setPace(reactions.pace_ms);
     on = !!reactions.on;
     set = reactions.set || [];
     if (reactions.totals) totals = reactions.totals;
@@ -78,6 +80,23 @@
     resting = setTimeout(function () { bar.classList.remove("resting"); }, ms);
   }
 
+  // A tap shows at once on the phone; taps go to the server together, one message per `pace` (the server's
+  // ack says how long: 0 in a small room, a few seconds in a big one, where a message per tap would be the
+  // server's main work). Leaving the page or the tab sends what is gathered straight away.
+  var gathered = [];
+  var inFlight = false;
+  var paceMs = 0;
+  var nextSendAt = null; // nothing sent yet: the first message waits a random part of the pace
+  var sendTimer = null;
+
+  function setPace(ms) { paceMs = Math.max(0, Number(ms) || 0); }
+
+  function nextAfter(fromMs) {
+    // Half to one and a half of the pace (the server's bucket allows the longest): phones that started
+    // together drift apart instead of sending in step.
+    return fromMs + paceMs * (0.5 + Math.random());
+  }
+
   function tap(reaction, button) {
     var wait = GAP_MS - (Date.now() - lastTap);
     if (wait > 0) { say("One a second – just a moment."); rest(wait); return; }
@@ -86,13 +105,42 @@
     button.classList.remove("sent");
     void button.offsetWidth; // restart the pop (none under prefers-reduced-motion)
     button.classList.add("sent");
-    socket.timeout(8000).emit("react", { reaction: reaction.key }, function (err, ack) {
-      if (err) return say("No answer from the server – try again.", true);
-      if (ack.ok) return say(reaction.name + " sent.");
-      if (/one reaction a second/i.test(ack.error)) { say("One a second – just a moment."); return rest(GAP_MS); }
-      say(ack.error, true);
+    gathered.push(reaction.key);
+    if (paceMs) say(reaction.name + " – on its way to the screen.");
+    flush(false);
+  }
+
+  function flush(now) {
+    clearTimeout(sendTimer);
+    if (!gathered.length || inFlight) return;
+    if (nextSendAt === null) nextSendAt = Date.now() + paceMs * Math.random();
+    var due = nextSendAt - Date.now();
+    if (due > 0 && !now) { sendTimer = setTimeout(function () { flush(false); }, due); return; }
+    send(gathered.splice(0, gathered.length));
+  }
+
+  function send(keys) {
+    var byKey = names();
+    var last = byKey[keys[keys.length - 1]];
+    var sentAt = Date.now();
+    inFlight = true;
+    nextSendAt = nextAfter(sentAt);
+    var body = keys.length === 1 ? { reaction: keys[0] } : { reactions: keys };
+    socket.timeout(8000).emit("react", body, function (err, ack) {
+      inFlight = false;
+      if (err) { say("No answer from the server – try again.", true); return flush(false); }
+      if (ack.ok) {
+        setPace(ack.reaction.pace_ms);
+        nextSendAt = nextAfter(sentAt);
+        say(keys.length === 1 ? (last ? last.name : "Reaction") + " sent." : keys.length + " reactions sent.");
+      } else if (/one reaction a second/i.test(ack.error)) { say("One a second – just a moment."); rest(GAP_MS); }
+      else say(ack.error, true);
+      flush(false);
     });
   }
+
+  document.addEventListener("visibilitychange", function () { if (document.hidden) flush(true); });
+  window.addEventListener("pagehide", function () { flush(true); });
 
   // --- projector and control: the totals ------------------------------------------------------------
 
