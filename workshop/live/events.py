@@ -12,6 +12,7 @@ from ..planner import service as planner
 from ..planner.models import Workshop
 from ..ratelimit import limit
 from ..realtime import rooms
+from ..realtime.connections import after_urgent_work
 from ..realtime.namespace import Client, WorkshopNamespace, error
 from . import ballots, joining, moves, payloads, predictions, presence, reactions, service, texts
 from . import state as live_state
@@ -228,6 +229,7 @@ class LiveNamespace(WorkshopNamespace):
         if not isinstance(data, dict):
             return error("send {reaction} or {reactions}")
         taps = data.get("reactions", data.get("reaction"))
+        after_urgent_work()  # a reaction can wait for the room's votes (docs/performance.md)
         try:
             return {"ok": True, "reaction": reactions.react(client.participant_id, taps, client.workshop_id)}
         except LiveError as exc:

@@ -8,12 +8,23 @@ give the websocket's socket its ping timeout.
 """
 
 import logging
+import sys
 import time
 from collections.abc import Callable
 
 from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
 
 log = logging.getLogger("workshop.sockets")
+
+
+def after_urgent_work() -> None:
+    """Under gevent, wait until every greenlet ready to run has run (votes, acks, broadcasts): for work that
+    can wait, such as a reaction, so that it never holds up a vote. Elsewhere (threads, tests) return at once."""
+    monkey = sys.modules.get("gevent.monkey")
+    if monkey is not None and monkey.is_module_patched("socket"):
+        import gevent
+
+        gevent.idle()
 
 
 class ConnectionBudget:
