@@ -31,13 +31,14 @@ control_socket = os.environ.get("CONTROL_SOCKET") or str(
 # Thousands of long-lived sockets make every older-generation collection walk a big heap, and each
 # Socket.IO event leaves a little cyclic garbage (werkzeug's URL matcher): with Python's default
 # thresholds (700, 10, 10) the collector paused the process so often that p99 vote latency at
-# 1,500 votes/s was 0.56 s; with (20000, 20, 1000) it was 0.12 s (docs/performance.md). But a young
-# collection's pause grows with what it frees: with 2,500 phones connected and 2,000 of them reacting,
-# 20,000 let single pauses reach 50-70 ms (one collection freeing ~16,000 objects) and those set the
-# voters' p99; 5,000 keeps them under ~35 ms ("Reactions while the room votes"). Full collections are
-# left to Python's own "heap grew by 25 %" rule, and what the app loaded at start-up is frozen out of
-# the collector's sight.
-GC_THRESHOLDS = tuple(int(n) for n in os.environ.get("GC_THRESHOLDS", "5000,20,1000").split(","))
+# 1,500 votes/s was 0.56 s; with these it was 0.12 s (docs/performance.md). Young collections stay
+# short when little of what they find is garbage: the group-commit rounds build their statements once
+# (live/service.py round_people), because statements built per round left cyclic garbage that made
+# single young collections pause 50-70 ms with 2,500 phones connected and 2,000 reacting. 5,000 kept
+# those pauses shorter but cost throughput at 2,000 votes/s (more objects promoted, more full
+# collections): "Reactions while the room votes". Full collections are left to Python's own "heap grew
+# by 25 %" rule, and what the app loaded at start-up is frozen out of the collector's sight.
+GC_THRESHOLDS = tuple(int(n) for n in os.environ.get("GC_THRESHOLDS", "20000,20,1000").split(","))
 
 
 def post_worker_init(worker):

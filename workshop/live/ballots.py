@@ -5,18 +5,15 @@ Every vote waiting at the same moment is written by one INSERT .. ON CONFLICT ex
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
 from ..models import is_key, utcnow
-from ..planner.models import Workshop
 from ..realtime import pulse
-from ..registration.models import Registration
 from .group_commit import GroupCommit, Waiting
-from .models import PASS_NEEDED, VERDICTS, Participant, Poll, PollKind, PollState, Vote
-from .service import TIME_UP, LiveError
+from .models import PASS_NEEDED, VERDICTS, Poll, PollKind, PollState, Vote
+from .service import TIME_UP, LiveError, round_people, round_polls
 
 
 def validate_choice(poll: Poll, choice) -> str:
@@ -72,13 +69,8 @@ class _Ballot:
 
 def _write_batch(batch: list[Waiting]) -> None:
     poll_ids = {w.item.poll_id for w in batch if is_key(w.item.poll_id)}
-    polls = {poll.id: (poll, rule) for poll, rule in db.session.execute(
-        select(Poll, Workshop.require_ticket).join(Workshop, Workshop.id == Poll.workshop_id)
-        .where(Poll.id.in_(poll_ids)).execution_options(populate_existing=True))} if poll_ids else {}
-    people = {row.id: row for row in db.session.connection().execute(  # Core rows: no ORM work per voter
-        select(Participant.id, Participant.workshop_id, Participant.stance, Registration.checked_in_at)
-        .outerjoin(Registration, Registration.id == Participant.registration_id)
-        .where(Participant.id.in_({w.item.participant_id for w in batch})))}
+    polls = {poll_id: (poll, rule) for poll_id, (poll, rule, _) in round_polls(poll_ids).items()}
+    people = round_people({w.item.participant_id for w in batch})  # Core rows: no ORM work per voter
     rows, accepted, now = {}, [], utcnow()
     for waiting in batch:
         ballot = waiting.item

@@ -13,13 +13,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
 from ..models import is_key, utcnow
-from ..planner.models import Workshop
 from ..realtime import pulse
-from ..registration.models import Registration
 from .group_commit import GroupCommit, Waiting
-from .models import PASS_NEEDED, VERDICTS, Participant, Poll, PollState, Prediction, Vote
+from .models import PASS_NEEDED, VERDICTS, Poll, PollState, Prediction, Vote
 from .perception import default_target, other_sides, predicts
-from .service import TIME_UP, LiveError
+from .service import TIME_UP, LiveError, round_people, round_polls
 
 SPLIT_ERROR = "Give three whole-number shares for Snog, Marry and Avoid that add up to 100."
 
@@ -63,28 +61,9 @@ class _Guess:
 
 def _write_batch(batch: list[Waiting]) -> None:
     poll_ids = {w.item.poll_id for w in batch if is_key(w.item.poll_id)}
-    polls = (
-        {
-            poll.id: (poll, rule, stances)
-            for poll, rule, stances in db.session.execute(
-                select(Poll, Workshop.require_ticket, Workshop.stances)
-                .join(Workshop, Workshop.id == Poll.workshop_id)
-                .where(Poll.id.in_(poll_ids))
-                .execution_options(populate_existing=True)
-            )
-        }
-        if poll_ids
-        else {}
-    )
+    polls = round_polls(poll_ids)
     person_ids = {w.item.participant_id for w in batch}
-    people = {
-        row.id: row
-        for row in db.session.connection().execute(
-            select(Participant.id, Participant.workshop_id, Participant.stance, Registration.checked_in_at)
-            .outerjoin(Registration, Registration.id == Participant.registration_id)
-            .where(Participant.id.in_(person_ids))
-        )
-    }
+    people = round_people(person_ids)
     voted = (
         set(
             db.session.connection().execute(  # (poll, round, participant) of this round's voters

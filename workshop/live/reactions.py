@@ -20,7 +20,7 @@ import time
 from collections import Counter
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -30,11 +30,10 @@ from ..planner.models import REACTION_PALETTE, Workshop
 from ..planner.service import current_segment, host_ids, set_reactions_on
 from ..planner.signals import workshop_settings_changed
 from ..realtime import pulse, rooms
-from ..registration.models import Registration
 from . import presence
 from .group_commit import GroupCommit, Waiting
-from .models import PASS_NEEDED, Participant, ReactionCount, Reactor
-from .service import LiveError
+from .models import PASS_NEEDED, ReactionCount, Reactor
+from .service import LiveError, round_people
 
 log = logging.getLogger("workshop.live.reactions")
 NS = "/live"
@@ -180,23 +179,17 @@ def subscribe() -> None:
 # --- the group commit: one counted write per round ----------------------------------------------------
 
 
+_ROUND_WORKSHOPS = (  # built once, as service.round_people: no cyclic garbage per round
+    select(Workshop).where(Workshop.id.in_(bindparam("ids", expanding=True))).execution_options(populate_existing=True)
+)
+
+
 def _write_batch(batch: list[Waiting]) -> None:
     people = {w.item[0] for w in batch}
-    persons = {
-        row.id: row
-        for row in db.session.connection().execute(  # Core rows: no ORM work per phone
-            select(Participant.id, Participant.workshop_id, Participant.stance, Registration.checked_in_at)
-            .outerjoin(Registration, Registration.id == Participant.registration_id)
-            .where(Participant.id.in_(people))
-        )
-    }
+    persons = round_people(people)  # Core rows: no ORM work per phone
     workshops = {
         w.id: w
-        for w in db.session.scalars(
-            select(Workshop)
-            .where(Workshop.id.in_({p.workshop_id for p in persons.values()}))
-            .execution_options(populate_existing=True)
-        )
+        for w in db.session.scalars(_ROUND_WORKSHOPS, {"ids": list({p.workshop_id for p in persons.values()})})
     }
     segments = {wid: getattr(current_segment(w), "id", 0) for wid, w in workshops.items()}
     counts, reactors, accepted, known = Counter(), {}, [], _memory("known")
@@ -235,22 +228,38 @@ def _admit(workshop: Workshop | None, person, keys: tuple[str, ...]) -> None:
         raise LiveError(PASS_NEEDED)  # the rule of Participant.may_take_part, on the round's plain rows
 
 
+_STATEMENTS: dict = {}  # dialect name -> (count upsert, reactor insert), built once
+
+
+def _statements(dialect: str) -> tuple:
+    # Built once: each build made ~100 objects of cyclic garbage (the upsert's `excluded` alias copies the
+    # table), and with 2,000 phones reacting the young collections that freed them paused the voters.
+    if dialect not in _STATEMENTS:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = insert(ReactionCount.__table__)
+        count_upsert = stmt.on_conflict_do_update(
+            index_elements=["workshop_id", "segment_id", "stance", "reaction"],
+            set_={
+                "count": ReactionCount.__table__.c.count + stmt.excluded["count"],
+                "updated_at": stmt.excluded.updated_at,
+            },
+        )
+        reactor_insert = insert(Reactor.__table__).on_conflict_do_nothing(
+            index_elements=["workshop_id", "segment_id", "participant_id"]
+        )
+        _STATEMENTS[dialect] = (count_upsert, reactor_insert)
+    return _STATEMENTS[dialect]
+
+
 def _store(counts: Counter, reactors: dict) -> None:
     """Add the round's counts and new reactors (race-free upserts), then one COMMIT."""
     if not counts:
         db.session.rollback()
         return
     connection, now = db.session.connection(), utcnow()
-    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(ReactionCount.__table__)
+    count_upsert, reactor_insert = _statements(connection.dialect.name)
     connection.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["workshop_id", "segment_id", "stance", "reaction"],
-            set_={
-                "count": ReactionCount.__table__.c.count + stmt.excluded["count"],
-                "updated_at": stmt.excluded.updated_at,
-            },
-        ),
+        count_upsert,
         [
             {"workshop_id": w, "segment_id": s, "stance": st, "reaction": r, "count": n, "updated_at": now}
             for (w, s, st, r), n in sorted(counts.items())
@@ -258,9 +267,7 @@ def _store(counts: Counter, reactors: dict) -> None:
     )  # sorted: concurrent rounds lock rows in one order
     if reactors:
         connection.execute(
-            insert(Reactor.__table__).on_conflict_do_nothing(
-                index_elements=["workshop_id", "segment_id", "participant_id"]
-            ),
+            reactor_insert,
             [
                 {"workshop_id": w, "segment_id": s, "participant_id": p, "stance": st}
                 for (w, s, p), st in sorted(reactors.items())

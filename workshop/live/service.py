@@ -7,7 +7,7 @@ sent in payloads.py and state.py.
 import logging
 
 from flask import abort
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from ..extensions import db, socketio
 from ..models import IllegalTransition, is_key, utcnow
@@ -15,7 +15,7 @@ from ..planner.models import Workshop
 from ..planner.service import start_segment as start_agenda_segment
 from ..planner.signals import workshop_cloned
 from ..realtime import pulse, rooms
-from ..registration.models import RegistrationStatus
+from ..registration.models import Registration, RegistrationStatus
 from ..registration.service import by_ticket, check_in_by_phone
 from .models import (
     SCALE_DEFAULTS,
@@ -33,6 +33,34 @@ from .models import (
 from .payloads import NS, broadcast_poll, segment_payload
 
 log = logging.getLogger("workshop.live")
+
+
+# --- what a group-commit round reads (ballots, texts, predictions, reactions) -------------------------
+# Built once with expanding parameters: a statement built per round left its expressions behind as cyclic
+# garbage, and at hundreds of rounds a second the young collections that freed it paused the room.
+_ROUND_PEOPLE = (
+    select(Participant.id, Participant.workshop_id, Participant.stance, Registration.checked_in_at)
+    .outerjoin(Registration, Registration.id == Participant.registration_id)
+    .where(Participant.id.in_(bindparam("ids", expanding=True)))
+)
+_ROUND_POLLS = (
+    select(Poll, Workshop.require_ticket, Workshop.stances)
+    .join(Workshop, Workshop.id == Poll.workshop_id)
+    .where(Poll.id.in_(bindparam("ids", expanding=True)))
+    .execution_options(populate_existing=True)
+)
+
+
+def round_people(participant_ids) -> dict:
+    """A round's phones as plain rows (id, workshop_id, stance, checked_in_at) by id: one query, no ORM."""
+    ids = list(participant_ids)
+    return {row.id: row for row in db.session.connection().execute(_ROUND_PEOPLE, {"ids": ids})} if ids else {}
+
+
+def round_polls(poll_ids) -> dict:
+    """A round's polls, freshly loaded, by id: (poll, workshop.require_ticket, workshop.stances)."""
+    ids = list(poll_ids)
+    return {row[0].id: tuple(row) for row in db.session.execute(_ROUND_POLLS, {"ids": ids})} if ids else {}
 
 
 class LiveError(ValueError):

@@ -14,10 +14,8 @@ from sqlalchemy import delete, insert, select, update
 
 from ..extensions import db
 from ..models import is_key, utcnow
-from ..planner.models import Workshop
 from ..ratelimit import limit
 from ..realtime import pulse
-from ..registration.models import Registration
 from ..validators import matched_word
 from .group_commit import GroupCommit, Waiting
 from .models import (
@@ -32,7 +30,7 @@ from .models import (
     TextAnswer,
 )
 from .payloads import answer_payload
-from .service import TIME_UP, LiveError
+from .service import TIME_UP, LiveError, round_people, round_polls
 
 log = logging.getLogger("workshop.live.texts")
 
@@ -90,12 +88,8 @@ def _write_batch(batch: list[Waiting]) -> None:
     # Lock the phones first (SQLite's write lock, PostgreSQL row locks): no other process counts them meanwhile.
     db.session.execute(update(Participant).where(Participant.id.in_(people)).values(id=Participant.id))
     poll_ids = {p.item["poll_id"] for p in batch if is_key(p.item["poll_id"])}
-    polls = {poll.id: (poll, rule) for poll, rule in db.session.execute(
-        select(Poll, Workshop.require_ticket).join(Workshop, Workshop.id == Poll.workshop_id)
-        .where(Poll.id.in_(poll_ids)).execution_options(populate_existing=True))} if poll_ids else {}
-    persons = {row.id: row for row in db.session.connection().execute(  # Core rows: no ORM work per phone
-        select(Participant.id, Participant.workshop_id, Participant.stance, Registration.checked_in_at)
-        .outerjoin(Registration, Registration.id == Participant.registration_id).where(Participant.id.in_(people)))}
+    polls = {poll_id: (poll, rule) for poll_id, (poll, rule, _) in round_polls(poll_ids).items()}
+    persons = round_people(people)  # Core rows: no ORM work per phone
     sent = _sent(list(polls), people)
     accepted, now = [], utcnow()
     for pending in batch:
