@@ -109,8 +109,12 @@ def test_twelve_phones_predict_and_the_projector_names_the_gap(
         box = button.bounding_box()
         assert box["width"] >= 44 and box["height"] >= 44, box  # thumb-sized
 
-    # Skip, then change one's mind.
+    # Skip; a reload (or a return to the tab) does not ask again; then change one's mind.
     first.get_by_role("button", name="Skip").click()
+    expect(first.locator(".predict-card")).to_have_count(0)
+    first.reload()
+    expect(first.locator("#conn")).to_have_text("Live")
+    expect(first.get_by_role("button", name="Predict the other side")).to_be_visible()
     expect(first.locator(".predict-card")).to_have_count(0)
     first.get_by_role("button", name="Predict the other side").click()
 

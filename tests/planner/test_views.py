@@ -64,14 +64,18 @@ def test_polls_validate_items(client, make_facilitator, make_workshop):
 def test_clone_copies_agenda_and_polls(client, make_facilitator, make_workshop, make_poll):
     host = make_facilitator()
     workshop = make_workshop(host)
-    make_poll(workshop)
+    poll = make_poll(workshop)
+    poll.predict, poll.rerun_planned = True, True  # the plans travel with the wording
+    db.session.commit()
     login(client, host)
     client.post(f"/planner/{workshop.slug}/agenda", data={"title": "Welcome", "kind": "talk", "minutes": "10"})
     client.post(f"/planner/{workshop.slug}/clone")
     copy = db.session.query(Workshop).filter(Workshop.id != workshop.id).one()
     assert copy.slug == f"{workshop.slug}-2" and copy.join_code != workshop.join_code
     assert [i.title for i in copy.agenda] == ["Welcome"]
-    assert db.session.query(Poll).filter_by(workshop_id=copy.id).count() == 1
+    copied = db.session.query(Poll).filter_by(workshop_id=copy.id).one()
+    assert (copied.prompt, copied.predict, copied.rerun_planned, copied.state.value) == (
+        poll.prompt, True, True, "draft")
 
 
 def test_co_facilitator_can_run_the_workshop(client, make_facilitator, make_workshop):

@@ -159,12 +159,13 @@ def move_poll(poll: Poll, offset: int) -> None:
 
 
 def copy_polls(source: Workshop, target: Workshop) -> None:
-    """Copy poll wording into another workshop (as drafts, without votes)."""
+    """Copy poll wording and plans (predict the other side, planned re-run) into another workshop, as drafts
+    without votes."""
     for poll in list_polls(source):
         db.session.add(Poll(workshop_id=target.id, kind=poll.kind, prompt=poll.prompt,
                             options=list(poll.options), show_live=poll.show_live, position=poll.position,
                             timer_seconds=poll.timer_seconds, settings=poll.settings and dict(poll.settings),
-                            predict=poll.predict))
+                            predict=poll.predict, rerun_planned=poll.rerun_planned))
 
 
 def _copy_polls_of_clone(source: Workshop, copy: Workshop, **_extra) -> None:

@@ -25,6 +25,22 @@
 
   function runKey(poll) { return poll.id + ":" + poll.round; }
 
+  // A skip is remembered for this tab (sessionStorage), so a reload does not ask again; "Predict the other
+  // side" brings the card back.
+  function skipped(poll) {
+    if (phone.skipped[runKey(poll)]) return true;
+    try { return sessionStorage.getItem("predict-skipped:" + runKey(poll)) === "1"; } catch (e) { return false; }
+  }
+
+  function setSkipped(poll, on) {
+    if (on) phone.skipped[runKey(poll)] = true;
+    else delete phone.skipped[runKey(poll)];
+    try {
+      if (on) sessionStorage.setItem("predict-skipped:" + runKey(poll), "1");
+      else sessionStorage.removeItem("predict-skipped:" + runKey(poll));
+    } catch (e) { /* private mode: the skip lasts until a reload */ }
+  }
+
   function sides() {
     var own = phone.me ? phone.me.stance : null;
     return phone.stances.filter(function (s) { return s !== own; });
@@ -135,9 +151,9 @@
       if (phone.mine) box.appendChild(el("p", { className: "predict-mine", text: mineText(phone.mine) }));
       return;
     }
-    if (phone.skipped[runKey(poll)] && !phone.mine) {
+    if (skipped(poll) && !phone.mine) {
       box.appendChild(button("predict-again", "Predict the other side", false, function () {
-        delete phone.skipped[runKey(poll)];
+        setSkipped(poll, false);
         renderPhone();
       }, "small"));
       return;
@@ -171,7 +187,7 @@
     if (phone.mine) card.appendChild(el("p", { className: "predict-mine", text: mineText(phone.mine) }));
     if (!phone.mine) {
       card.appendChild(button("predict-skip", "Skip", false, function () {
-        phone.skipped[runKey(poll)] = true;
+        setSkipped(poll, true);
         phone.say("Skipped. You can still predict while the poll is open.");
         renderPhone();
       }, "small quiet"));
